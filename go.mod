@@ -1,0 +1,3 @@
+module github.com/invoicelake/invoicelake
+
+go 1.26.0

@@ -1,0 +1,77 @@
+package schemas
+
+import "time"
+
+// Invoice is the part of a SoftLayer_Billing_Invoice that invoicelake
+// requests (extract's mask names exactly these properties). Times keep the
+// UTC offset the API reported; PeriodOf(CreateDate) is the billing period.
+// Pointers are nil when the API sent null or omitted the property.
+type Invoice struct {
+	ID         int64
+	AccountID  int64
+	TypeCode   string // NEW, RECURRING, ONE-TIME-CHARGE, CREDIT, REFUND, MANUAL_PAYMENT_CREDIT
+	StatusCode string // OPEN, CLOSED, CLOSED_FAILED
+	CreateDate time.Time
+	ModifyDate *time.Time
+	ClosedDate *time.Time
+
+	StartingBalance *Decimal
+	EndingBalance   *Decimal
+
+	// Relational totals, present when masked.
+	InvoiceTotalAmount             *Decimal
+	InvoiceTotalPreTaxAmount       *Decimal
+	InvoiceTotalRecurringAmount    *Decimal
+	InvoiceTotalRecurringTaxAmount *Decimal
+	InvoiceTotalOneTimeAmount      *Decimal
+	InvoiceTotalOneTimeTaxAmount   *Decimal
+	ItemCount                      *int64
+
+	Contact Contact
+}
+
+// Contact is the account contact copied onto an invoice at creation. It is
+// personal data: transform's PII policy decides what reaches the lake.
+type Contact struct {
+	CompanyName, FirstName, LastName string
+	Address1, Address2, City, State  string
+	PostalCode, Country              string
+	Email, OfficePhone, FaxPhone     string
+}
+
+// InvoiceItem is the part of a SoftLayer_Billing_Invoice_Item that
+// invoicelake requests through SoftLayer_Billing_Invoice::getItems (every
+// item of an invoice, top-level and children, linked by ParentID).
+type InvoiceItem struct {
+	ID                      int64
+	InvoiceID               int64
+	ParentID                *int64 // nil for top-level items
+	BillingItemID           *int64
+	AssociatedInvoiceItemID *int64
+	ResourceTableID         *int64
+	ProductItemID           *int64
+
+	CategoryCode string
+	CategoryName *string
+	Description  string
+	HostName     *string
+	DomainName   *string
+	Location     *string // location.name
+	CreateDate   *time.Time
+
+	RecurringFee       *Decimal
+	HourlyRecurringFee *Decimal // a rate per hour, not an amount billed
+	OneTimeFee         *Decimal
+	SetupFee           *Decimal
+	LaborFee           *Decimal
+
+	RecurringTaxAmount *Decimal
+	OneTimeTaxAmount   *Decimal
+	SetupTaxAmount     *Decimal
+	LaborTaxAmount     *Decimal
+
+	RecurringAfterTaxAmount *Decimal
+	OneTimeAfterTaxAmount   *Decimal
+	SetupAfterTaxAmount     *Decimal
+	LaborAfterTaxAmount     *Decimal
+}
