@@ -1,0 +1,110 @@
+package configs
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestParseExample(t *testing.T) {
+	cfg, err := Parse(Example, env(map[string]string{"SL_USERNAME": "123_me@example.com"}))
+	if err != nil {
+		t.Fatalf("example.yaml: %v", err)
+	}
+	if got, want := cfg.Source.Username, "123_me@example.com"; got != want {
+		t.Errorf("username = %q, want %q", got, want)
+	}
+	def := Default()
+	def.Source.Username = cfg.Source.Username
+	def.Incremental.StartPeriod = cfg.Incremental.StartPeriod
+	if cfg != def {
+		t.Errorf("example.yaml drifted from Default():\n got %+v\nwant %+v", cfg, def)
+	}
+}
+
+func TestParseEmptyIsDefault(t *testing.T) {
+	cfg, err := Parse(nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg != Default() {
+		t.Errorf("got %+v, want defaults", cfg)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown key", "source:\n  endpoit: x\n", "field endpoit not found"},
+		{"literal secret", "source:\n  api_key: hunter2\n", "secrets are never written in the config"},
+		{"unset var", "source:\n  username: ${NOPE}\n", "${NOPE} is not set"},
+		{"bad duration", "source:\n  timeout: soon\n", "duration \"soon\""},
+		{"bad endpoint", "source:\n  endpoint: ftp://x\n", "source.endpoint"},
+		{"rate above API limit", "source:\n  rate_per_second: 80\n", "source.rate_per_second"},
+		{"bad location", "lake:\n  location: gs://b/p\n", "lake.location"},
+		{"bad sse", "lake:\n  s3:\n    sse: yes-please\n", "lake.s3.sse"},
+		{"bad pii", "transform:\n  pii: blur\n", "transform.pii"},
+		{"bad reconcile", "transform:\n  reconcile: maybe\n", "transform.reconcile"},
+		{"bad start", "incremental:\n  start_period: 2024-13\n", "incremental.start_period"},
+		{"bad level", "log:\n  level: loud\n", "log.level"},
+		{"not a map", "- a\n- b\n", "cannot unmarshal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.yaml), env(nil))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSecretNeverInError(t *testing.T) {
+	_, err := Parse([]byte("source:\n  api_key: hunter2\n"), env(nil))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error = %v: must fail and not echo the secret", err)
+	}
+}
+
+func TestDurations(t *testing.T) {
+	cfg, err := Parse([]byte("source:\n  timeout: 90s\nincremental:\n  safety_margin: 72h\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Source.Timeout.D() != 90*time.Second || cfg.Incremental.SafetyMargin.D() != 72*time.Hour {
+		t.Errorf("got %v / %v", cfg.Source.Timeout.D(), cfg.Incremental.SafetyMargin.D())
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(string(Example))
+	f.Add("source:\n  timeout: 1s\n")
+	f.Add("lake: {location: s3://b/p}\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		cfg, err := Parse([]byte(s), env(map[string]string{"SL_USERNAME": "u"}))
+		if err == nil {
+			if verr := cfg.Validate(); verr != nil {
+				t.Fatalf("Parse accepted a config that does not validate: %v", verr)
+			}
+		}
+	})
+}
+
+func TestExpandTypedAndNoInjection(t *testing.T) {
+	cfg, err := Parse([]byte("source:\n  rate_per_second: ${RATE}\n  username: ${U}\n"),
+		env(map[string]string{"RATE": "25", "U": "x\nlake:\n  location: /etc"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Source.RatePerSecond != 25 {
+		t.Errorf("rate = %v, want 25", cfg.Source.RatePerSecond)
+	}
+	if cfg.Lake.Location != "./lake" || !strings.Contains(cfg.Source.Username, "lake:") {
+		t.Errorf("env value injected structure: location %q username %q", cfg.Lake.Location, cfg.Source.Username)
+	}
+}
