@@ -1,0 +1,117 @@
+package transform
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// CategoryMap maps the categoryCode of a top-level invoice item to the
+// SoftLayer service its resourceTableId belongs to ("server" ->
+// "SoftLayer_Hardware_Server"). The zero value is an empty map. A CategoryMap
+// is read-only once a Transformer uses it.
+type CategoryMap struct {
+	// services holds one *string per service name, shared by every row that
+	// carries it, so mapping allocates nothing per row.
+	services map[string]*string
+}
+
+// categoryFile is the YAML format of a category map:
+//
+//	categories:
+//	  server: SoftLayer_Hardware_Server
+type categoryFile struct {
+	Categories map[string]string `yaml:"categories"`
+}
+
+// ParseCategoryMap parses a category map file (configs/categories.yaml's
+// format). Decoding is strict: unknown keys, duplicate codes, empty codes or
+// services, and codes or services with surrounding or inner spaces are errors.
+func ParseCategoryMap(data []byte) (*CategoryMap, error) {
+	var f categoryFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("transform: parse category map: empty document")
+		}
+		return nil, fmt.Errorf("transform: parse category map: %w", err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("transform: parse category map: want a single YAML document")
+	}
+	m := &CategoryMap{services: make(map[string]*string, len(f.Categories))}
+	interned := make(map[string]*string)
+	for code, svc := range f.Categories {
+		if code == "" || strings.ContainsAny(code, " \t\r\n") {
+			return nil, fmt.Errorf("transform: parse category map: code %q: want a non-empty code without spaces", code)
+		}
+		if svc == "" || strings.ContainsAny(svc, " \t\r\n") {
+			return nil, fmt.Errorf("transform: parse category map: code %q: service %q: want a non-empty service name without spaces", code, svc)
+		}
+		p, ok := interned[svc]
+		if !ok {
+			p = &svc
+			interned[svc] = p
+		}
+		m.services[code] = p
+	}
+	return m, nil
+}
+
+// Merge adds override's codes to m, replacing the service of a code both
+// maps hold. It is how a user file overrides and extends the default map.
+func (m *CategoryMap) Merge(override *CategoryMap) {
+	if override == nil || len(override.services) == 0 {
+		return
+	}
+	if m.services == nil {
+		m.services = make(map[string]*string, len(override.services))
+	}
+	for code, p := range override.services {
+		m.services[code] = p
+	}
+}
+
+// Service returns the service of code and whether the map knows it.
+func (m *CategoryMap) Service(code string) (string, bool) {
+	p := m.lookup(code)
+	if p == nil {
+		return "", false
+	}
+	return *p, true
+}
+
+// Len returns the number of codes in m.
+func (m *CategoryMap) Len() int {
+	if m == nil {
+		return 0
+	}
+	return len(m.services)
+}
+
+// Codes returns m's codes, sorted.
+func (m *CategoryMap) Codes() []string {
+	if m == nil {
+		return nil
+	}
+	out := make([]string, 0, len(m.services))
+	for c := range m.services {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (m *CategoryMap) lookup(code string) *string {
+	if m == nil {
+		return nil
+	}
+	return m.services[code]
+}

@@ -1,0 +1,357 @@
+package transform
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"maps"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/invoicelake/invoicelake/schemas"
+)
+
+// PIIPolicy decides what reaches the invoice contact columns (company,
+// names, address, email, phones).
+type PIIPolicy string
+
+// The PII policies. Under every policy an empty value is NULL.
+const (
+	PIIDrop PIIPolicy = "drop" // every contact column NULL (the default)
+	PIIHash PIIPolicy = "hash" // lowercase hex HMAC-SHA256(key, value)
+	PIIKeep PIIPolicy = "keep" // the value as the API sent it
+)
+
+// ReconcilePolicy decides what happens to an invoice whose items do not add
+// up to its totals or itemCount.
+type ReconcilePolicy string
+
+// The reconciliation policies.
+const (
+	ReconcileMark ReconcilePolicy = "mark" // publish it with reconciled=false and the issues (the default)
+	ReconcileFail ReconcilePolicy = "fail" // Invoice returns a *ReconcileError
+)
+
+// MinPIIKeyLen is the shortest HMAC key PIIHash accepts. Use 32 random bytes.
+const MinPIIKeyLen = 16
+
+// Options configure a Transformer. The zero value drops PII, marks
+// unreconciled invoices and maps no category (every code unknown).
+type Options struct {
+	Categories       *CategoryMap // top-level categoryCode -> service; read-only once passed
+	StrictCategories bool         // an unknown top-level code is an error, not a NULL service
+	PII              PIIPolicy    // "" means PIIDrop
+	PIIKey           []byte       // the HMAC key for PIIHash (at least MinPIIKeyLen bytes); never printed
+	Reconcile        ReconcilePolicy
+}
+
+// String describes o without the PII key.
+func (o Options) String() string {
+	key := "unset"
+	if len(o.PIIKey) > 0 {
+		key = "redacted"
+	}
+	return fmt.Sprintf("{categories:%d strict:%t pii:%s pii_key:%s reconcile:%s}",
+		o.Categories.Len(), o.StrictCategories, o.PII, key, o.Reconcile)
+}
+
+// Transformer turns invoices and their items into rows and keeps the run's
+// Stats. It is safe for concurrent use.
+type Transformer struct {
+	cats      *CategoryMap
+	strict    bool
+	pii       PIIPolicy
+	key       []byte
+	reconcile ReconcilePolicy
+
+	mu      sync.Mutex
+	stats   Stats
+	unknown map[string]int64
+}
+
+// Stats count what a Transformer has done.
+type Stats struct {
+	Invoices     int64 // invoices turned into rows (Invoice returned a Result)
+	Items        int64 // item rows in those Results
+	Reconciled   int64 // invoices whose items matched every total and itemCount
+	Unreconciled int64 // invoices that did not: published marked (mark) or failed (fail)
+	UnmappedRows int64 // item rows with resource_service NULL (unknown top-level code)
+	// UnknownCategories counts top-level items per categoryCode missing from
+	// the category map.
+	UnknownCategories map[string]int64
+}
+
+// New returns a Transformer, or an error naming an invalid option.
+func New(opts Options) (*Transformer, error) {
+	t := &Transformer{
+		cats:      opts.Categories,
+		strict:    opts.StrictCategories,
+		pii:       opts.PII,
+		reconcile: opts.Reconcile,
+		unknown:   make(map[string]int64),
+	}
+	switch t.pii {
+	case "":
+		t.pii = PIIDrop
+	case PIIDrop, PIIKeep:
+	case PIIHash:
+		if len(opts.PIIKey) < MinPIIKeyLen {
+			return nil, fmt.Errorf("transform: pii policy hash: key is %d bytes, want at least %d", len(opts.PIIKey), MinPIIKeyLen)
+		}
+		t.key = append([]byte(nil), opts.PIIKey...)
+	default:
+		return nil, fmt.Errorf("transform: pii policy %q: want drop, hash or keep", string(opts.PII))
+	}
+	switch t.reconcile {
+	case "":
+		t.reconcile = ReconcileMark
+	case ReconcileMark, ReconcileFail:
+	default:
+		return nil, fmt.Errorf("transform: reconcile policy %q: want mark or fail", string(opts.Reconcile))
+	}
+	if t.cats == nil {
+		t.cats = &CategoryMap{}
+	}
+	return t, nil
+}
+
+// Result is one invoice's rows.
+type Result struct {
+	Period  schemas.Period     // the partition: PeriodOf(invoice createDate), in the API's offset
+	Invoice schemas.InvoiceRow // the invoices row
+	Items   []schemas.ItemRow  // the invoice_items rows, parents before children
+	// NewUnknownCodes lists top-level category codes this Transformer had
+	// not seen before, for the caller to warn about once each.
+	NewUnknownCodes []string
+}
+
+// Invoice flattens items (every item of inv, at every level), maps
+// categories, reconciles and applies the PII policy. Errors: a
+// *HierarchyError (see Flatten), an *UnknownCategoryError under
+// StrictCategories, a *ReconcileError under ReconcileFail, or an error
+// wrapping schemas.ErrDecimalRange when a total does not fit DECIMAL(18,8).
+//
+// The rows share pointer fields with items; do not modify items afterwards.
+func (t *Transformer) Invoice(inv schemas.Invoice, items []schemas.InvoiceItem) (Result, error) {
+	if inv.CreateDate.IsZero() {
+		return Result{}, fmt.Errorf("transform: invoice %d: createDate missing", inv.ID)
+	}
+	rows := make([]schemas.ItemRow, len(items))
+	if err := flatten(inv.ID, items, rows); err != nil {
+		return Result{}, err
+	}
+
+	// Categories: each top-level row's service, carried to the rows after
+	// it up to the next top-level row (its descendants, by Flatten's order).
+	var unknownCodes []string // distinct unknown codes of this invoice
+	var unknownItems []int64  // top-level items per unknownCodes entry
+	var unmapped int64
+	var svc *string
+	for i := range rows {
+		r := &rows[i]
+		if r.Depth == 0 {
+			svc = t.cats.lookup(r.CategoryCode)
+			if svc == nil {
+				if t.strict {
+					return Result{}, &UnknownCategoryError{InvoiceID: inv.ID, ItemID: r.ItemID, Code: r.CategoryCode}
+				}
+				k := indexOf(unknownCodes, r.CategoryCode)
+				if k < 0 {
+					unknownCodes = append(unknownCodes, r.CategoryCode)
+					unknownItems = append(unknownItems, 0)
+					k = len(unknownCodes) - 1
+				}
+				unknownItems[k]++
+			}
+		}
+		if svc == nil {
+			unmapped++
+		}
+		r.ResourceService = svc
+	}
+
+	row, err := t.invoiceRow(&inv, rows)
+	if err != nil {
+		return Result{}, err
+	}
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !row.Reconciled {
+		t.stats.Unreconciled++
+		if t.reconcile == ReconcileFail {
+			return Result{}, &ReconcileError{InvoiceID: inv.ID, Issues: strings.Split(*row.ReconcileIssues, "; ")}
+		}
+	} else {
+		t.stats.Reconciled++
+	}
+	t.stats.Invoices++
+	t.stats.Items += int64(len(rows))
+	t.stats.UnmappedRows += unmapped
+	var fresh []string
+	for k, code := range unknownCodes {
+		if _, seen := t.unknown[code]; !seen {
+			fresh = append(fresh, code)
+		}
+		t.unknown[code] += unknownItems[k]
+	}
+	return Result{Period: schemas.PeriodOf(inv.CreateDate), Invoice: row, Items: rows, NewUnknownCodes: fresh}, nil
+}
+
+// Stats returns a copy of the counts so far.
+func (t *Transformer) Stats() Stats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.stats
+	s.UnknownCategories = maps.Clone(t.unknown)
+	return s
+}
+
+func indexOf(s []string, v string) int {
+	for i := range s {
+		if s[i] == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// invoiceRow builds inv's row: UTC times, totals, reconciliation, contact.
+func (t *Transformer) invoiceRow(inv *schemas.Invoice, rows []schemas.ItemRow) (schemas.InvoiceRow, error) {
+	row := schemas.InvoiceRow{
+		InvoiceID:                      inv.ID,
+		AccountID:                      inv.AccountID,
+		TypeCode:                       inv.TypeCode,
+		StatusCode:                     inv.StatusCode,
+		CreateDate:                     inv.CreateDate.UTC(),
+		ModifyDate:                     utcPtr(inv.ModifyDate),
+		ClosedDate:                     utcPtr(inv.ClosedDate),
+		StartingBalance:                inv.StartingBalance,
+		EndingBalance:                  inv.EndingBalance,
+		InvoiceTotalAmount:             inv.InvoiceTotalAmount,
+		InvoiceTotalPreTaxAmount:       inv.InvoiceTotalPreTaxAmount,
+		InvoiceTotalRecurringAmount:    inv.InvoiceTotalRecurringAmount,
+		InvoiceTotalRecurringTaxAmount: inv.InvoiceTotalRecurringTaxAmount,
+		InvoiceTotalOneTimeAmount:      inv.InvoiceTotalOneTimeAmount,
+		InvoiceTotalOneTimeTaxAmount:   inv.InvoiceTotalOneTimeTaxAmount,
+		ItemCount:                      inv.ItemCount,
+		ItemRows:                       int64(len(rows)),
+	}
+	issues, total := reconcile(inv, rows)
+	d, err := total.decimal()
+	if err != nil {
+		return row, fmt.Errorf("transform: invoice %d: items_total_amount: %w", inv.ID, err)
+	}
+	row.ItemsTotalAmount = d
+	row.Reconciled = issues == ""
+	if !row.Reconciled {
+		row.ReconcileIssues = &issues
+	}
+	t.contact(&row, &inv.Contact)
+	return row, nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// reconcile checks rows against inv's totals and itemCount. It returns the
+// issues ("" when none) and the sum of the rows' total_amount. A breakdown
+// the API did not send (nil) is not checked.
+func reconcile(inv *schemas.Invoice, rows []schemas.ItemRow) (string, sum128) {
+	var total, recurring, recurringTax, oneTime, oneTimeTax sum128
+	for i := range rows {
+		r := &rows[i]
+		total.add(r.TotalAmount)
+		addPtr(&recurring, r.RecurringFee)
+		addPtr(&recurringTax, r.RecurringTaxAmount)
+		addPtr(&oneTime, r.OneTimeFee)
+		addPtr(&oneTime, r.SetupFee)
+		addPtr(&oneTime, r.LaborFee)
+		addPtr(&oneTimeTax, r.OneTimeTaxAmount)
+		addPtr(&oneTimeTax, r.SetupTaxAmount)
+		addPtr(&oneTimeTax, r.LaborTaxAmount)
+	}
+	preTax := recurring
+	preTax.addSum(oneTime)
+
+	var b []byte
+	check := func(name string, items sum128, invoice *schemas.Decimal) {
+		if invoice == nil || items.equal(*invoice) {
+			return
+		}
+		if len(b) > 0 {
+			b = append(b, "; "...)
+		}
+		b = append(b, name...)
+		b = append(b, ": items "...)
+		b = append(b, items.String()...)
+		b = append(b, " != invoice "...)
+		b = append(b, invoice.StringFixed(2)...)
+	}
+	check("invoice_total_amount", total, inv.InvoiceTotalAmount)
+	check("invoice_total_pre_tax_amount", preTax, inv.InvoiceTotalPreTaxAmount)
+	check("invoice_total_recurring_amount", recurring, inv.InvoiceTotalRecurringAmount)
+	check("invoice_total_recurring_tax_amount", recurringTax, inv.InvoiceTotalRecurringTaxAmount)
+	check("invoice_total_one_time_amount", oneTime, inv.InvoiceTotalOneTimeAmount)
+	check("invoice_total_one_time_tax_amount", oneTimeTax, inv.InvoiceTotalOneTimeTaxAmount)
+	if inv.ItemCount != nil && *inv.ItemCount != int64(len(rows)) {
+		if len(b) > 0 {
+			b = append(b, "; "...)
+		}
+		b = append(b, "item_count: rows "...)
+		b = strconv.AppendInt(b, int64(len(rows)), 10)
+		b = append(b, " != invoice "...)
+		b = strconv.AppendInt(b, *inv.ItemCount, 10)
+	}
+	return string(b), total
+}
+
+func addPtr(s *sum128, d *schemas.Decimal) {
+	if d != nil {
+		s.add(*d)
+	}
+}
+
+// contact fills row's contact columns under t's PII policy.
+func (t *Transformer) contact(row *schemas.InvoiceRow, c *schemas.Contact) {
+	if t.pii == PIIDrop {
+		return
+	}
+	var mac hash.Hash
+	if t.pii == PIIHash {
+		mac = hmac.New(sha256.New, t.key)
+	}
+	var sum [sha256.Size]byte
+	val := func(v string) *string {
+		if v == "" {
+			return nil
+		}
+		if mac != nil {
+			mac.Reset()
+			mac.Write([]byte(v))
+			v = hex.EncodeToString(mac.Sum(sum[:0]))
+		}
+		return &v
+	}
+	row.CompanyName = val(c.CompanyName)
+	row.FirstName = val(c.FirstName)
+	row.LastName = val(c.LastName)
+	row.Address1 = val(c.Address1)
+	row.Address2 = val(c.Address2)
+	row.City = val(c.City)
+	row.State = val(c.State)
+	row.PostalCode = val(c.PostalCode)
+	row.Country = val(c.Country)
+	row.Email = val(c.Email)
+	row.OfficePhone = val(c.OfficePhone)
+	row.FaxPhone = val(c.FaxPhone)
+}
