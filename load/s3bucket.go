@@ -89,7 +89,9 @@ func NewS3Bucket(ctx context.Context, bucket, prefix string, cfg S3Config) (*S3B
 	return &S3Bucket{client: client, tm: tm, bucket: bucket, prefix: prefix, cfg: cfg}, nil
 }
 
-func (b *S3Bucket) String() string { return "s3://" + b.bucket + "/" + strings.TrimSuffix(b.prefix, "/") }
+func (b *S3Bucket) String() string {
+	return "s3://" + b.bucket + "/" + strings.TrimSuffix(b.prefix, "/")
+}
 
 func (b *S3Bucket) key(key string) (string, error) {
 	if err := checkKey(key); err != nil {
