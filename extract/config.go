@@ -1,0 +1,199 @@
+package extract
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultEndpoint is the public REST endpoint.
+const DefaultEndpoint = "https://api.softlayer.com/rest/v3.1/"
+
+// Defaults, chosen from softlayer-api.md: SoftLayer's clients page invoices
+// by 50 and items by 100 (the SLDN Go example: "get items 100 by 100"); the
+// API allows 50 requests/s per user, so 40/s with a burst of 5 never reaches
+// 50 in any one-second window.
+const (
+	DefaultTimeout          = 60 * time.Second
+	DefaultInvoicePageSize  = 50
+	DefaultItemPageSize     = 100
+	DefaultMinPageSize      = 5
+	DefaultConcurrency      = 4
+	DefaultPageConcurrency  = 4
+	DefaultRate             = 40
+	DefaultBurst            = 5
+	DefaultMaxAttempts      = 8
+	DefaultRetryBaseDelay   = 500 * time.Millisecond
+	DefaultRetryMaxDelay    = 30 * time.Second
+	DefaultRetryMaxElapsed  = 5 * time.Minute
+	defaultUserAgent        = "invoicelake-extract/1"
+	maxPageSize             = 10000
+	apiRateLimitPerSecond   = 50
+	defaultGrowAfter        = 4
+	maxGrowAfter            = 1024
+	maxIdleConnsPerEndpoint = 64
+)
+
+// RetryPolicy bounds the one retry layer: exponential backoff with full
+// jitter (a random wait in [0, min(MaxDelay, BaseDelay*2^n))), at most
+// MaxAttempts attempts per call (the first included) and MaxElapsed per
+// call. Zero fields take the defaults.
+type RetryPolicy struct {
+	MaxAttempts int
+	BaseDelay   time.Duration
+	MaxDelay    time.Duration
+	MaxElapsed  time.Duration
+}
+
+// Config configures a Client. The zero value of every field but
+// Credentials takes its default. cmd fills it from flags, the config file
+// and the environment (SL_USERNAME, SL_API_KEY, SL_ENDPOINT_URL); this
+// package reads no environment.
+type Config struct {
+	Endpoint    string // default DefaultEndpoint; "/rest/v3.1/" style, trailing slash optional
+	Credentials Credentials
+
+	Timeout time.Duration // per HTTP request, body included (default 60s)
+
+	InvoicePageSize int // rows per getInvoices call (default 50)
+	ItemPageSize    int // rows per getItems call (default 100)
+	MinPageSize     int // floor of adaptive paging (default 5)
+
+	Concurrency     int // invoices whose items are fetched in parallel (default 4)
+	PageConcurrency int // pages of one listing fetched in parallel (default 4)
+
+	Rate  float64 // requests per second shared by all workers (default 40; the API allows 50)
+	Burst int     // limiter burst (default 5)
+
+	Retry RetryPolicy
+
+	HTTPClient *http.Client // optional; its Timeout should be 0 (Timeout above applies)
+	Logger     *slog.Logger // optional; debug logs redact Authorization
+	UserAgent  string       // default "invoicelake-extract/1"
+}
+
+func (c Config) withDefaults() Config {
+	if c.Endpoint == "" {
+		c.Endpoint = DefaultEndpoint
+	}
+	if !strings.HasSuffix(c.Endpoint, "/") {
+		c.Endpoint += "/"
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.InvoicePageSize == 0 {
+		c.InvoicePageSize = DefaultInvoicePageSize
+	}
+	if c.ItemPageSize == 0 {
+		c.ItemPageSize = DefaultItemPageSize
+	}
+	if c.MinPageSize == 0 {
+		c.MinPageSize = min(DefaultMinPageSize, c.InvoicePageSize, c.ItemPageSize)
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.PageConcurrency == 0 {
+		c.PageConcurrency = DefaultPageConcurrency
+	}
+	if c.Rate == 0 {
+		c.Rate = DefaultRate
+	}
+	if c.Burst == 0 {
+		c.Burst = DefaultBurst
+	}
+	if c.Retry.MaxAttempts == 0 {
+		c.Retry.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.Retry.BaseDelay == 0 {
+		c.Retry.BaseDelay = DefaultRetryBaseDelay
+	}
+	if c.Retry.MaxDelay == 0 {
+		c.Retry.MaxDelay = DefaultRetryMaxDelay
+	}
+	if c.Retry.MaxElapsed == 0 {
+		c.Retry.MaxElapsed = DefaultRetryMaxElapsed
+	}
+	if c.UserAgent == "" {
+		c.UserAgent = defaultUserAgent
+	}
+	return c
+}
+
+// Validate reports the first invalid field of a defaulted Config by name.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("extract: config %s: "+format, append([]any{field}, args...)...))
+	}
+	u, err := url.Parse(c.Endpoint)
+	switch {
+	case err != nil:
+		bad("Endpoint", "%v", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		bad("Endpoint", "scheme must be http or https, got %q", u.Scheme)
+	case u.Host == "":
+		bad("Endpoint", "no host in %q", c.Endpoint)
+	case u.User != nil:
+		bad("Endpoint", "must not carry credentials; use Credentials")
+	case u.RawQuery != "" || u.Fragment != "":
+		bad("Endpoint", "must not have a query or fragment")
+	}
+	cr := c.Credentials
+	if cr.BearerToken.IsZero() {
+		if cr.Username == "" {
+			bad("Credentials.Username", "required unless a bearer token is set (use \"apikey\" with an IBM Cloud API key)")
+		}
+		if cr.APIKey.IsZero() {
+			bad("Credentials.APIKey", "required unless a bearer token is set")
+		}
+	}
+	if strings.ContainsAny(cr.Username, ":\r\n") {
+		bad("Credentials.Username", "must not contain ':' or line breaks")
+	}
+	if strings.ContainsAny(cr.BearerToken.Reveal(), "\r\n") || strings.ContainsAny(cr.APIKey.Reveal(), "\r\n") {
+		bad("Credentials", "secrets must not contain line breaks")
+	}
+	if c.Timeout < 0 {
+		bad("Timeout", "must be positive, got %s", c.Timeout)
+	}
+	for _, p := range []struct {
+		name string
+		v    int
+	}{{"InvoicePageSize", c.InvoicePageSize}, {"ItemPageSize", c.ItemPageSize}, {"MinPageSize", c.MinPageSize}} {
+		if p.v < 2 || p.v > maxPageSize {
+			// limit=1 may come back as a bare object; 2 is the floor sl-go uses too.
+			bad(p.name, "must be in [2, %d], got %d", maxPageSize, p.v)
+		}
+	}
+	if c.MinPageSize > c.InvoicePageSize || c.MinPageSize > c.ItemPageSize {
+		bad("MinPageSize", "%d is above a page size (%d invoices, %d items)", c.MinPageSize, c.InvoicePageSize, c.ItemPageSize)
+	}
+	if c.Concurrency < 1 || c.Concurrency > 64 {
+		bad("Concurrency", "must be in [1, 64], got %d", c.Concurrency)
+	}
+	if c.PageConcurrency < 1 || c.PageConcurrency > 64 {
+		bad("PageConcurrency", "must be in [1, 64], got %d", c.PageConcurrency)
+	}
+	if c.Rate <= 0 {
+		bad("Rate", "must be positive, got %g", c.Rate)
+	}
+	if c.Burst < 1 {
+		bad("Burst", "must be at least 1, got %d", c.Burst)
+	}
+	if c.Retry.MaxAttempts < 1 {
+		bad("Retry.MaxAttempts", "must be at least 1, got %d", c.Retry.MaxAttempts)
+	}
+	if c.Retry.BaseDelay < 0 || c.Retry.MaxDelay < c.Retry.BaseDelay {
+		bad("Retry.MaxDelay", "must be at least BaseDelay (%s), got %s", c.Retry.BaseDelay, c.Retry.MaxDelay)
+	}
+	if c.Retry.MaxElapsed < 0 {
+		bad("Retry.MaxElapsed", "must be positive, got %s", c.Retry.MaxElapsed)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,852 @@
+package extract
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/invoicelake/invoicelake/schemas"
+)
+
+// This file is a small hand-written JSON decoder for the two shapes we
+// request. It is exact (amounts go straight from their text to
+// schemas.Decimal, never through float64), tolerant (numbers or strings,
+// null == missing == [], a bare object where an array was expected, unknown
+// keys skipped) and fast (no reflection, no map[string]any, keys compared
+// without allocating).
+
+// SyntaxError is a response body that is not well-formed JSON, typically
+// because it was truncated or corrupted in transit. It is transient: the
+// retry layer asks for the page again.
+type SyntaxError struct {
+	Offset int    // byte offset in the body
+	Msg    string // what was wrong
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("extract: malformed json at byte %d: %s", e.Offset, e.Msg)
+}
+
+// Is makes a SyntaxError match ErrTransient.
+func (e *SyntaxError) Is(target error) bool { return target == ErrTransient }
+
+// msgUnexpectedEnd marks a SyntaxError caused by the body ending early.
+const msgUnexpectedEnd = "unexpected end of body"
+
+// DecodeError is a well-formed value that cannot be decoded into its field
+// (an amount that is not a number, a date that is not RFC 3339, ...). It
+// names the invoice, the item (0 when decoding an invoice or when the id
+// was unreadable) and the field. It is permanent: asking again would return
+// the same value.
+type DecodeError struct {
+	Invoice int64  // invoice id
+	Item    int64  // item id, 0 for invoice fields
+	Field   string // JSON property, e.g. "recurringFee" or "category.name"
+	Value   string // the offending text, at most 64 bytes
+	Err     error
+}
+
+func (e *DecodeError) Error() string {
+	if e.Item != 0 {
+		return fmt.Sprintf("extract: decode invoice=%d item=%d field %s value %q: %v", e.Invoice, e.Item, e.Field, e.Value, e.Err)
+	}
+	return fmt.Sprintf("extract: decode invoice=%d field %s value %q: %v", e.Invoice, e.Field, e.Value, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Is makes a DecodeError match ErrPermanent.
+func (e *DecodeError) Is(target error) bool { return target == ErrPermanent }
+
+// lexer walks a JSON document held in memory.
+type lexer struct {
+	data []byte
+	pos  int
+	// scratch holds unescaped string bytes; reused between strings.
+	scratch []byte
+}
+
+func (l *lexer) errorf(format string, args ...any) error {
+	return &SyntaxError{Offset: l.pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (l *lexer) eof() error { return &SyntaxError{Offset: l.pos, Msg: msgUnexpectedEnd} }
+
+func (l *lexer) ws() {
+	for l.pos < len(l.data) {
+		switch l.data[l.pos] {
+		case ' ', '\t', '\n', '\r':
+			l.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte without consuming it, or 0 at the end.
+func (l *lexer) peek() byte {
+	l.ws()
+	if l.pos >= len(l.data) {
+		return 0
+	}
+	return l.data[l.pos]
+}
+
+func (l *lexer) expect(c byte) error {
+	l.ws()
+	if l.pos >= len(l.data) {
+		return l.eof()
+	}
+	if l.data[l.pos] != c {
+		return l.errorf("want %q, got %q", c, l.data[l.pos])
+	}
+	l.pos++
+	return nil
+}
+
+// str reads a JSON string and returns its unescaped bytes. The result
+// aliases the input or the scratch buffer: copy it before the next call.
+func (l *lexer) str() ([]byte, error) {
+	if err := l.expect('"'); err != nil {
+		return nil, err
+	}
+	start := l.pos
+	for l.pos < len(l.data) {
+		c := l.data[l.pos]
+		if c == '"' {
+			s := l.data[start:l.pos]
+			l.pos++
+			return s, nil
+		}
+		if c == '\\' {
+			return l.strSlow(start)
+		}
+		if c < 0x20 {
+			return nil, l.errorf("control character in string")
+		}
+		l.pos++
+	}
+	return nil, l.eof()
+}
+
+func (l *lexer) strSlow(start int) ([]byte, error) {
+	b := append(l.scratch[:0], l.data[start:l.pos]...)
+	for l.pos < len(l.data) {
+		c := l.data[l.pos]
+		switch {
+		case c == '"':
+			l.pos++
+			l.scratch = b
+			return b, nil
+		case c < 0x20:
+			return nil, l.errorf("control character in string")
+		case c != '\\':
+			b = append(b, c)
+			l.pos++
+			continue
+		}
+		if l.pos+1 >= len(l.data) {
+			return nil, l.eof()
+		}
+		e := l.data[l.pos+1]
+		l.pos += 2
+		switch e {
+		case '"', '\\', '/':
+			b = append(b, e)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r, err := l.hex4()
+			if err != nil {
+				return nil, err
+			}
+			if utf16.IsSurrogate(r) {
+				r2 := rune(utf8.RuneError)
+				if l.pos+1 < len(l.data) && l.data[l.pos] == '\\' && l.data[l.pos+1] == 'u' {
+					l.pos += 2
+					lo, err := l.hex4()
+					if err != nil {
+						return nil, err
+					}
+					r2 = utf16.DecodeRune(r, lo)
+				}
+				r = r2
+			}
+			b = utf8.AppendRune(b, r)
+		default:
+			return nil, l.errorf("bad escape \\%c", e)
+		}
+	}
+	return nil, l.eof()
+}
+
+func (l *lexer) hex4() (rune, error) {
+	if l.pos+4 > len(l.data) {
+		return 0, l.eof()
+	}
+	var r rune
+	for _, c := range l.data[l.pos : l.pos+4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, l.errorf("bad \\u escape")
+		}
+	}
+	l.pos += 4
+	return r, nil
+}
+
+// number reads a JSON number and returns its text.
+func (l *lexer) number() ([]byte, error) {
+	l.ws()
+	start := l.pos
+	for l.pos < len(l.data) {
+		c := l.data[l.pos]
+		if (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
+			l.pos++
+			continue
+		}
+		break
+	}
+	if l.pos == start {
+		if l.pos >= len(l.data) {
+			return nil, l.eof()
+		}
+		return nil, l.errorf("unexpected %q", l.data[l.pos])
+	}
+	if l.pos >= len(l.data) {
+		// A number must be followed by something in our documents (a
+		// comma, a bracket or a brace); a body ending here was cut.
+		return nil, l.eof()
+	}
+	return l.data[start:l.pos], nil
+}
+
+func (l *lexer) literal(word string) error {
+	l.ws()
+	if len(l.data)-l.pos < len(word) {
+		if string(l.data[l.pos:]) == word[:len(l.data)-l.pos] {
+			return l.eof()
+		}
+		return l.errorf("unexpected %q", l.data[l.pos:])
+	}
+	if string(l.data[l.pos:l.pos+len(word)]) != word {
+		return l.errorf("unexpected %q", l.data[l.pos])
+	}
+	l.pos += len(word)
+	return nil
+}
+
+// skip consumes one value of any kind.
+func (l *lexer) skip() error {
+	return l.skipDepth(0)
+}
+
+func (l *lexer) skipDepth(depth int) error {
+	if depth > 64 {
+		return l.errorf("nesting too deep")
+	}
+	switch c := l.peek(); c {
+	case 0:
+		return l.eof()
+	case '"':
+		_, err := l.str()
+		return err
+	case '{':
+		return l.object(func(key []byte) error { return l.skipDepth(depth + 1) })
+	case '[':
+		return l.array(func() error { return l.skipDepth(depth + 1) })
+	case 't':
+		return l.literal("true")
+	case 'f':
+		return l.literal("false")
+	case 'n':
+		return l.literal("null")
+	default:
+		_, err := l.number()
+		return err
+	}
+}
+
+// object consumes an object, calling field for each key with the lexer
+// positioned at the value; field must consume the value.
+func (l *lexer) object(field func(key []byte) error) error {
+	if err := l.expect('{'); err != nil {
+		return err
+	}
+	if l.peek() == '}' {
+		l.pos++
+		return nil
+	}
+	for {
+		key, err := l.str()
+		if err != nil {
+			return err
+		}
+		if err := l.expect(':'); err != nil {
+			return err
+		}
+		if err := field(key); err != nil {
+			return err
+		}
+		switch l.peek() {
+		case ',':
+			l.pos++
+		case '}':
+			l.pos++
+			return nil
+		case 0:
+			return l.eof()
+		default:
+			return l.errorf("want ',' or '}', got %q", l.data[l.pos])
+		}
+	}
+}
+
+// array consumes an array, calling elem with the lexer at each element.
+func (l *lexer) array(elem func() error) error {
+	if err := l.expect('['); err != nil {
+		return err
+	}
+	if l.peek() == ']' {
+		l.pos++
+		return nil
+	}
+	for {
+		if err := elem(); err != nil {
+			return err
+		}
+		switch l.peek() {
+		case ',':
+			l.pos++
+		case ']':
+			l.pos++
+			return nil
+		case 0:
+			return l.eof()
+		default:
+			return l.errorf("want ',' or ']', got %q", l.data[l.pos])
+		}
+	}
+}
+
+// list decodes a top-level list: an array of objects, a bare object (the
+// API's one-row quirk) or null, each object decoded by one.
+func (l *lexer) list(one func() error) error {
+	switch l.peek() {
+	case 0:
+		return l.eof()
+	case '{':
+		if err := one(); err != nil {
+			return err
+		}
+	case 'n':
+		if err := l.literal("null"); err != nil {
+			return err
+		}
+	default:
+		if err := l.array(func() error {
+			if l.peek() == 'n' { // a null element carries nothing
+				return l.literal("null")
+			}
+			return one()
+		}); err != nil {
+			return err
+		}
+	}
+	if l.peek() != 0 {
+		return l.errorf("trailing data after the document")
+	}
+	return nil
+}
+
+// scalar reads a scalar value as text for the typed readers below. kind is
+// 's' for a string, 'n' for a number, 'l' for true/false, 0 for absent
+// (null, [], "" for non-string fields is decided by the caller).
+func (l *lexer) scalar() (text []byte, kind byte, err error) {
+	switch c := l.peek(); c {
+	case 0:
+		return nil, 0, l.eof()
+	case '"':
+		s, err := l.str()
+		return s, 's', err
+	case 'n':
+		return nil, 0, l.literal("null")
+	case 't':
+		return []byte("true"), 'l', l.literal("true")
+	case 'f':
+		return []byte("false"), 'l', l.literal("false")
+	case '[':
+		// [] is "no value"; a non-empty array is kept as text so the
+		// caller can report it.
+		start := l.pos
+		if err := l.skip(); err != nil {
+			return nil, 0, err
+		}
+		raw := l.data[start:l.pos]
+		if isEmptyArray(raw) {
+			return nil, 0, nil
+		}
+		return raw, 'a', nil
+	case '{':
+		start := l.pos
+		if err := l.skip(); err != nil {
+			return nil, 0, err
+		}
+		return l.data[start:l.pos], 'o', nil
+	default:
+		n, err := l.number()
+		return n, 'n', err
+	}
+}
+
+func isEmptyArray(raw []byte) bool {
+	for _, c := range raw {
+		switch c {
+		case '[', ']', ' ', '\t', '\n', '\r':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	errNotNumber = errors.New("not a number")
+	errNotString = errors.New("not a string")
+	errNotDate   = errors.New("not an RFC 3339 date")
+)
+
+// fieldErr records the first value error of an object; decoding continues
+// so the error can name the object's id, which may come later.
+type fieldErr struct {
+	field string
+	value string
+	err   error
+}
+
+func (f *fieldErr) set(field string, value []byte, err error) {
+	if f.err != nil {
+		return
+	}
+	if len(value) > 64 {
+		value = value[:64]
+	}
+	f.field, f.value, f.err = field, string(value), err
+}
+
+// readInt reads an integer from a number or a numeric string; ok is false
+// for an absent value.
+func (l *lexer) readInt(fe *fieldErr, field string) (v int64, ok bool, err error) {
+	text, kind, err := l.scalar()
+	if err != nil || kind == 0 {
+		return 0, false, err
+	}
+	if kind == 's' && len(text) == 0 {
+		return 0, false, nil
+	}
+	if kind != 'n' && kind != 's' {
+		fe.set(field, text, errNotNumber)
+		return 0, false, nil
+	}
+	n, perr := strconv.ParseInt(string(text), 10, 64)
+	if perr != nil {
+		fe.set(field, text, errNotNumber)
+		return 0, false, nil
+	}
+	return n, true, nil
+}
+
+func (l *lexer) readIntPtr(fe *fieldErr, field string) (*int64, error) {
+	v, ok, err := l.readInt(fe, field)
+	if !ok {
+		return nil, err
+	}
+	return &v, err
+}
+
+// readDecimal reads an amount from a string or a number, exactly.
+func (l *lexer) readDecimal(fe *fieldErr, field string) (*schemas.Decimal, error) {
+	text, kind, err := l.scalar()
+	if err != nil || kind == 0 {
+		return nil, err
+	}
+	if kind == 's' && len(text) == 0 {
+		return nil, nil
+	}
+	if kind != 'n' && kind != 's' {
+		fe.set(field, text, errNotNumber)
+		return nil, nil
+	}
+	d, perr := schemas.ParseDecimal(string(text))
+	if perr != nil {
+		fe.set(field, text, perr)
+		return nil, nil
+	}
+	return &d, nil
+}
+
+// readString reads a string; null and [] give ok=false. Numbers and
+// booleans are kept as their text (the API sometimes sends "14" for 14 and
+// the other way round).
+func (l *lexer) readString(fe *fieldErr, field string) (s string, ok bool, err error) {
+	text, kind, err := l.scalar()
+	if err != nil || kind == 0 {
+		return "", false, err
+	}
+	if kind == 'a' || kind == 'o' {
+		fe.set(field, text, errNotString)
+		return "", false, nil
+	}
+	return string(text), true, nil
+}
+
+func (l *lexer) readStringPtr(fe *fieldErr, field string) (*string, error) {
+	s, ok, err := l.readString(fe, field)
+	if !ok {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// readTime reads an RFC 3339 date with any offset and optional fractional
+// seconds; the offset is kept.
+func (l *lexer) readTime(fe *fieldErr, field string) (*time.Time, error) {
+	text, kind, err := l.scalar()
+	if err != nil || kind == 0 {
+		return nil, err
+	}
+	if kind == 's' && len(text) == 0 {
+		return nil, nil
+	}
+	if kind != 's' {
+		fe.set(field, text, errNotDate)
+		return nil, nil
+	}
+	t, perr := parseTime(string(text))
+	if perr != nil {
+		fe.set(field, text, errNotDate)
+		return nil, nil
+	}
+	return &t, nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	// time.RFC3339 accepts fractional seconds when parsing, and any
+	// numeric offset or Z.
+	t, err := time.Parse(time.RFC3339, s)
+	if err == nil {
+		return t, nil
+	}
+	// An offset without a colon (-0600) is seen from some services.
+	if t2, err2 := time.Parse("2006-01-02T15:04:05Z0700", s); err2 == nil {
+		return t2, nil
+	}
+	return time.Time{}, err
+}
+
+// readName reads a relational object such as category or location and
+// returns its "name" (and "categoryCode" when asked). A missing object, null,
+// [] and an object without name give nil. A one-element array holding the
+// object is accepted.
+func (l *lexer) readNamed(fe *fieldErr, field string, code *string) (*string, error) {
+	switch l.peek() {
+	case '{':
+		var name *string
+		err := l.object(func(key []byte) error {
+			var err error
+			switch string(key) {
+			case "name":
+				name, err = l.readStringPtr(fe, field+".name")
+			case "categoryCode":
+				if code != nil {
+					var s string
+					s, _, err = l.readString(fe, field+".categoryCode")
+					if s != "" {
+						*code = s
+					}
+					return err
+				}
+				err = l.skip()
+			default:
+				err = l.skip()
+			}
+			return err
+		})
+		return name, err
+	case '[':
+		var name *string
+		err := l.array(func() error {
+			if l.peek() == '{' && name == nil {
+				var err error
+				name, err = l.readNamed(fe, field, code)
+				return err
+			}
+			return l.skip()
+		})
+		return name, err
+	case 'n':
+		return nil, l.literal("null")
+	case 0:
+		return nil, l.eof()
+	default:
+		start := l.pos
+		if err := l.skip(); err != nil {
+			return nil, err
+		}
+		fe.set(field, l.data[start:l.pos], errors.New("not an object"))
+		return nil, nil
+	}
+}
+
+// decodeInvoices appends the invoices in body to dst.
+func decodeInvoices(body []byte, dst []schemas.Invoice) ([]schemas.Invoice, error) {
+	l := lexer{data: body}
+	err := l.list(func() error {
+		var inv schemas.Invoice
+		if err := l.invoice(&inv); err != nil {
+			return err
+		}
+		dst = append(dst, inv)
+		return nil
+	})
+	return dst, err
+}
+
+func (l *lexer) invoice(inv *schemas.Invoice) error {
+	var fe fieldErr
+	var create *time.Time
+	sawCreate := false
+	err := l.object(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "id":
+			inv.ID, _, err = l.readInt(&fe, "id")
+		case "accountId":
+			inv.AccountID, _, err = l.readInt(&fe, "accountId")
+		case "typeCode":
+			inv.TypeCode, _, err = l.readString(&fe, "typeCode")
+		case "statusCode":
+			inv.StatusCode, _, err = l.readString(&fe, "statusCode")
+		case "createDate":
+			sawCreate = true
+			create, err = l.readTime(&fe, "createDate")
+		case "modifyDate":
+			inv.ModifyDate, err = l.readTime(&fe, "modifyDate")
+		case "closedDate":
+			inv.ClosedDate, err = l.readTime(&fe, "closedDate")
+		case "startingBalance":
+			inv.StartingBalance, err = l.readDecimal(&fe, "startingBalance")
+		case "endingBalance":
+			inv.EndingBalance, err = l.readDecimal(&fe, "endingBalance")
+		case "invoiceTotalAmount":
+			inv.InvoiceTotalAmount, err = l.readDecimal(&fe, "invoiceTotalAmount")
+		case "invoiceTotalPreTaxAmount":
+			inv.InvoiceTotalPreTaxAmount, err = l.readDecimal(&fe, "invoiceTotalPreTaxAmount")
+		case "invoiceTotalRecurringAmount":
+			inv.InvoiceTotalRecurringAmount, err = l.readDecimal(&fe, "invoiceTotalRecurringAmount")
+		case "invoiceTotalRecurringTaxAmount":
+			inv.InvoiceTotalRecurringTaxAmount, err = l.readDecimal(&fe, "invoiceTotalRecurringTaxAmount")
+		case "invoiceTotalOneTimeAmount":
+			inv.InvoiceTotalOneTimeAmount, err = l.readDecimal(&fe, "invoiceTotalOneTimeAmount")
+		case "invoiceTotalOneTimeTaxAmount":
+			inv.InvoiceTotalOneTimeTaxAmount, err = l.readDecimal(&fe, "invoiceTotalOneTimeTaxAmount")
+		case "itemCount":
+			inv.ItemCount, err = l.readIntPtr(&fe, "itemCount")
+		case "companyName":
+			inv.Contact.CompanyName, _, err = l.readString(&fe, "companyName")
+		case "firstName":
+			inv.Contact.FirstName, _, err = l.readString(&fe, "firstName")
+		case "lastName":
+			inv.Contact.LastName, _, err = l.readString(&fe, "lastName")
+		case "address1":
+			inv.Contact.Address1, _, err = l.readString(&fe, "address1")
+		case "address2":
+			inv.Contact.Address2, _, err = l.readString(&fe, "address2")
+		case "city":
+			inv.Contact.City, _, err = l.readString(&fe, "city")
+		case "state":
+			inv.Contact.State, _, err = l.readString(&fe, "state")
+		case "postalCode":
+			inv.Contact.PostalCode, _, err = l.readString(&fe, "postalCode")
+		case "country":
+			inv.Contact.Country, _, err = l.readString(&fe, "country")
+		case "email":
+			inv.Contact.Email, _, err = l.readString(&fe, "email")
+		case "officePhone":
+			inv.Contact.OfficePhone, _, err = l.readString(&fe, "officePhone")
+		case "faxPhone":
+			inv.Contact.FaxPhone, _, err = l.readString(&fe, "faxPhone")
+		default:
+			err = l.skip()
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if fe.err != nil {
+		return &DecodeError{Invoice: inv.ID, Field: fe.field, Value: fe.value, Err: fe.err}
+	}
+	if inv.ID == 0 {
+		return &DecodeError{Field: "id", Err: errors.New("invoice without an id")}
+	}
+	if create == nil {
+		msg := "missing"
+		if sawCreate {
+			msg = "null"
+		}
+		return &DecodeError{Invoice: inv.ID, Field: "createDate", Value: msg, Err: errors.New("invoice without a create date")}
+	}
+	inv.CreateDate = *create
+	return nil
+}
+
+// decodeItems appends the items in body to dst. invoiceID names the invoice
+// in errors and fills InvoiceID when the API left it out.
+func decodeItems(body []byte, invoiceID int64, dst []schemas.InvoiceItem) ([]schemas.InvoiceItem, error) {
+	l := lexer{data: body}
+	err := l.list(func() error {
+		var it schemas.InvoiceItem
+		if err := l.item(&it, invoiceID); err != nil {
+			return err
+		}
+		dst = append(dst, it)
+		return nil
+	})
+	return dst, err
+}
+
+func (l *lexer) item(it *schemas.InvoiceItem, invoiceID int64) error {
+	var fe fieldErr
+	var catCode string
+	err := l.object(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "id":
+			it.ID, _, err = l.readInt(&fe, "id")
+		case "invoiceId":
+			it.InvoiceID, _, err = l.readInt(&fe, "invoiceId")
+		case "parentId":
+			it.ParentID, err = l.readIntPtr(&fe, "parentId")
+		case "billingItemId":
+			it.BillingItemID, err = l.readIntPtr(&fe, "billingItemId")
+		case "associatedInvoiceItemId":
+			it.AssociatedInvoiceItemID, err = l.readIntPtr(&fe, "associatedInvoiceItemId")
+		case "resourceTableId":
+			it.ResourceTableID, err = l.readIntPtr(&fe, "resourceTableId")
+		case "productItemId":
+			it.ProductItemID, err = l.readIntPtr(&fe, "productItemId")
+		case "categoryCode":
+			it.CategoryCode, _, err = l.readString(&fe, "categoryCode")
+		case "category":
+			it.CategoryName, err = l.readNamed(&fe, "category", &catCode)
+		case "description":
+			it.Description, _, err = l.readString(&fe, "description")
+		case "hostName":
+			it.HostName, err = l.readStringPtr(&fe, "hostName")
+		case "domainName":
+			it.DomainName, err = l.readStringPtr(&fe, "domainName")
+		case "location":
+			it.Location, err = l.readNamed(&fe, "location", nil)
+		case "createDate":
+			it.CreateDate, err = l.readTime(&fe, "createDate")
+		case "recurringFee":
+			it.RecurringFee, err = l.readDecimal(&fe, "recurringFee")
+		case "hourlyRecurringFee":
+			it.HourlyRecurringFee, err = l.readDecimal(&fe, "hourlyRecurringFee")
+		case "oneTimeFee":
+			it.OneTimeFee, err = l.readDecimal(&fe, "oneTimeFee")
+		case "setupFee":
+			it.SetupFee, err = l.readDecimal(&fe, "setupFee")
+		case "laborFee":
+			it.LaborFee, err = l.readDecimal(&fe, "laborFee")
+		case "recurringTaxAmount":
+			it.RecurringTaxAmount, err = l.readDecimal(&fe, "recurringTaxAmount")
+		case "oneTimeTaxAmount":
+			it.OneTimeTaxAmount, err = l.readDecimal(&fe, "oneTimeTaxAmount")
+		case "setupTaxAmount":
+			it.SetupTaxAmount, err = l.readDecimal(&fe, "setupTaxAmount")
+		case "laborTaxAmount":
+			it.LaborTaxAmount, err = l.readDecimal(&fe, "laborTaxAmount")
+		case "recurringAfterTaxAmount":
+			it.RecurringAfterTaxAmount, err = l.readDecimal(&fe, "recurringAfterTaxAmount")
+		case "oneTimeAfterTaxAmount":
+			it.OneTimeAfterTaxAmount, err = l.readDecimal(&fe, "oneTimeAfterTaxAmount")
+		case "setupAfterTaxAmount":
+			it.SetupAfterTaxAmount, err = l.readDecimal(&fe, "setupAfterTaxAmount")
+		case "laborAfterTaxAmount":
+			it.LaborAfterTaxAmount, err = l.readDecimal(&fe, "laborAfterTaxAmount")
+		default:
+			err = l.skip()
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if it.InvoiceID == 0 {
+		it.InvoiceID = invoiceID
+	}
+	if it.CategoryCode == "" {
+		it.CategoryCode = catCode
+	}
+	if fe.err != nil {
+		return &DecodeError{Invoice: invoiceID, Item: it.ID, Field: fe.field, Value: fe.value, Err: fe.err}
+	}
+	if it.ID == 0 {
+		return &DecodeError{Invoice: invoiceID, Field: "id", Err: errors.New("item without an id")}
+	}
+	if it.InvoiceID != invoiceID {
+		return &DecodeError{Invoice: invoiceID, Item: it.ID, Field: "invoiceId", Value: strconv.FormatInt(it.InvoiceID, 10),
+			Err: errors.New("item belongs to another invoice")}
+	}
+	return nil
+}
+
+// decodeAPIError reports whether body is a SoftLayer error object
+// ({"error": ..., "code": ...} and nothing else) and returns its fields.
+func decodeAPIError(body []byte) (code, message string, ok bool) {
+	l := lexer{data: body}
+	if l.peek() != '{' {
+		return "", "", false
+	}
+	sawError := false
+	other := false
+	err := l.object(func(key []byte) error {
+		switch string(key) {
+		case "error":
+			s, _, err := l.readString(&fieldErr{}, "error")
+			message, sawError = s, true
+			return err
+		case "code":
+			s, _, err := l.readString(&fieldErr{}, "code")
+			code = s
+			return err
+		default:
+			other = true
+			return l.skip()
+		}
+	})
+	if err != nil || !sawError || other {
+		return "", "", false
+	}
+	return code, message, true
+}

@@ -1,0 +1,281 @@
+package extract
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/invoicelake/invoicelake/schemas"
+)
+
+// InvoiceMask lists exactly the invoice properties schemas.Invoice holds:
+// the locals (listed explicitly: a relational-only mask does not reliably
+// return them over REST) and the relational totals and item count.
+const InvoiceMask = "mask[id,accountId,createDate,modifyDate,closedDate,typeCode,statusCode," +
+	"startingBalance,endingBalance," +
+	"invoiceTotalAmount,invoiceTotalPreTaxAmount,invoiceTotalRecurringAmount,invoiceTotalRecurringTaxAmount," +
+	"invoiceTotalOneTimeAmount,invoiceTotalOneTimeTaxAmount,itemCount," +
+	"companyName,firstName,lastName,address1,address2,city,state,postalCode,country,email,officePhone,faxPhone]"
+
+// ItemMask lists exactly the item properties schemas.InvoiceItem holds.
+// Item totals including children (total*Amount) are computed downstream,
+// not masked on every row.
+const ItemMask = "mask[id,invoiceId,parentId,billingItemId,associatedInvoiceItemId,resourceTableId,productItemId," +
+	"categoryCode,category[name],description,hostName,domainName,location[name],createDate," +
+	"recurringFee,hourlyRecurringFee,oneTimeFee,setupFee,laborFee," +
+	"recurringTaxAmount,oneTimeTaxAmount,setupTaxAmount,laborTaxAmount," +
+	"recurringAfterTaxAmount,oneTimeAfterTaxAmount,setupAfterTaxAmount,laborAfterTaxAmount]"
+
+// filterZone is the API's default zone for date filters (Central time,
+// standard offset). Filters are widened by filterSlack on both ends, which
+// covers daylight saving, every UTC offset and inclusive/exclusive edges;
+// invoices are then selected exactly on our side.
+var filterZone = time.FixedZone("CST", -6*60*60)
+
+const (
+	filterSlack      = 2 * 24 * time.Hour
+	filterDateLayout = "01/02/2006 15:04:05"
+)
+
+// InvoiceQuery selects invoices.
+type InvoiceQuery struct {
+	// Window selects by billing period: schemas.PeriodOf(createDate), the
+	// calendar month in the offset the API reported.
+	Window schemas.Window
+	// ModifiedSince, if non-zero, selects invoices with modifyDate (or
+	// createDate when modifyDate is null) at or after it, in any period,
+	// instead of Window. Callers keep the run's start time as the next
+	// watermark, not the largest modifyDate seen.
+	ModifiedSince time.Time
+}
+
+func (q InvoiceQuery) validate() error {
+	if !q.ModifiedSince.IsZero() {
+		return nil
+	}
+	if err := q.Window.Validate(); err != nil {
+		return fmt.Errorf("extract: invoice query: %w: %w", err, ErrPermanent)
+	}
+	return nil
+}
+
+// match reports whether inv belongs to q exactly.
+func (q InvoiceQuery) match(inv *schemas.Invoice) bool {
+	if !q.ModifiedSince.IsZero() {
+		t := inv.CreateDate
+		if inv.ModifyDate != nil {
+			t = *inv.ModifyDate
+		}
+		return !t.Before(q.ModifiedSince)
+	}
+	return q.Window.Contains(schemas.PeriodOf(inv.CreateDate))
+}
+
+type filterOption struct {
+	Name  string `json:"name"`
+	Value []any  `json:"value"`
+}
+
+type filterOp struct {
+	Operation string         `json:"operation"`
+	Options   []filterOption `json:"options,omitempty"`
+}
+
+var orderByIDAsc = filterOp{Operation: "orderBy", Options: []filterOption{{Name: "sort", Value: []any{"ASC"}}}}
+
+// filter returns the objectFilter for q: a widened date range plus orderBy
+// id ASC, under the root key "invoices".
+func (q InvoiceQuery) filter() string {
+	f := map[string]filterOp{"id": orderByIDAsc}
+	if !q.ModifiedSince.IsZero() {
+		from := q.ModifiedSince.Add(-filterSlack).In(filterZone)
+		f["modifyDate"] = filterOp{Operation: "greaterThanDate",
+			Options: []filterOption{{Name: "date", Value: []any{from.Format(filterDateLayout)}}}}
+	} else {
+		from := q.Window.From.Start(filterZone).Add(-filterSlack)
+		to := q.Window.To.Next().Start(filterZone).Add(filterSlack)
+		f["createDate"] = filterOp{Operation: "betweenDate", Options: []filterOption{
+			{Name: "startDate", Value: []any{from.Format(filterDateLayout)}},
+			{Name: "endDate", Value: []any{to.Format(filterDateLayout)}},
+		}}
+	}
+	b, err := json.Marshal(map[string]any{"invoices": f})
+	if err != nil {
+		panic(err) // static shapes of strings only
+	}
+	return string(b)
+}
+
+// itemsFilter sorts getItems by id.
+var itemsFilter = func() string {
+	b, _ := json.Marshal(map[string]any{"items": map[string]filterOp{"id": orderByIDAsc}})
+	return string(b)
+}()
+
+// Invoices yields the invoices q selects, sorted by id, each once, even
+// while invoices are added or change during paging. The first error ends
+// the sequence; stopping early cancels outstanding calls.
+func (c *Client) Invoices(ctx context.Context, q InvoiceQuery) iter.Seq2[schemas.Invoice, error] {
+	return func(yield func(schemas.Invoice, error) bool) {
+		if err := q.validate(); err != nil {
+			yield(schemas.Invoice{}, err)
+			return
+		}
+		req := request{service: "SoftLayer_Account", method: "getInvoices", mask: InvoiceMask, filter: q.filter()}
+		ls := newLister(c, req, c.cfg.InvoicePageSize,
+			func(b []byte, dst []schemas.Invoice) ([]schemas.Invoice, error) { return decodeInvoices(b, dst) },
+			func(inv *schemas.Invoice) int64 { return inv.ID })
+		stopped := false
+		err := ls.each(ctx, func(inv schemas.Invoice) bool {
+			if !q.match(&inv) {
+				return true
+			}
+			c.stats.invoices.Add(1)
+			if !yield(inv, nil) {
+				stopped = true
+				return false
+			}
+			return true
+		})
+		if err != nil && !stopped {
+			yield(schemas.Invoice{}, fmt.Errorf("extract: invoices: %w", err))
+		}
+	}
+}
+
+// Items yields every item of an invoice (top-level and children, linked by
+// ParentID) sorted by id, each once. The first error ends the sequence.
+func (c *Client) Items(ctx context.Context, invoiceID int64) iter.Seq2[schemas.InvoiceItem, error] {
+	return func(yield func(schemas.InvoiceItem, error) bool) {
+		stopped := false
+		err := c.eachItem(ctx, invoiceID, func(it schemas.InvoiceItem) bool {
+			if !yield(it, nil) {
+				stopped = true
+				return false
+			}
+			return true
+		})
+		if err != nil && !stopped {
+			yield(schemas.InvoiceItem{}, err)
+		}
+	}
+}
+
+func (c *Client) eachItem(ctx context.Context, invoiceID int64, emit func(schemas.InvoiceItem) bool) error {
+	if invoiceID <= 0 {
+		return fmt.Errorf("extract: items: invoice id %d: %w", invoiceID, ErrPermanent)
+	}
+	req := request{service: "SoftLayer_Billing_Invoice", id: invoiceID, method: "getItems", mask: ItemMask, filter: itemsFilter}
+	ls := newLister(c, req, c.cfg.ItemPageSize,
+		func(b []byte, dst []schemas.InvoiceItem) ([]schemas.InvoiceItem, error) {
+			return decodeItems(b, invoiceID, dst)
+		},
+		func(it *schemas.InvoiceItem) int64 { return it.ID })
+	err := ls.each(ctx, func(it schemas.InvoiceItem) bool {
+		c.stats.items.Add(1)
+		return emit(it)
+	})
+	if err != nil {
+		return fmt.Errorf("extract: items invoice=%d: %w", invoiceID, err)
+	}
+	return nil
+}
+
+// InvoiceWithItems is an invoice and all its items, sorted by id.
+type InvoiceWithItems struct {
+	Invoice schemas.Invoice
+	Items   []schemas.InvoiceItem
+}
+
+// InvoicesWithItems fetches each invoice's items with bounded concurrency
+// (Config.Concurrency invoices at a time, each paged with up to
+// Config.PageConcurrency calls in flight) and yields invoices in the order
+// of Invoices (by id), whatever the concurrency. At most Concurrency
+// invoices are held in memory. The first error ends the sequence; stopping
+// early cancels and joins every outstanding call before returning.
+//
+// A CLOSED invoice whose itemCount is 0 is yielded without a getItems call.
+func (c *Client) InvoicesWithItems(ctx context.Context, q InvoiceQuery) iter.Seq2[InvoiceWithItems, error] {
+	return func(yield func(InvoiceWithItems, error) bool) {
+		ctx2, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		defer func() {
+			cancel()
+			wg.Wait()
+		}()
+		type job struct {
+			v    InvoiceWithItems
+			err  error
+			done chan struct{}
+		}
+		var queue []*job
+		// head yields the oldest job when it is done; false ends the sequence.
+		head := func() bool {
+			j := queue[0]
+			queue[0] = nil
+			queue = queue[1:]
+			select {
+			case <-j.done:
+			case <-ctx.Done():
+				yield(InvoiceWithItems{}, fmt.Errorf("extract: invoices with items: %w", context.Cause(ctx)))
+				return false
+			}
+			if j.err != nil {
+				yield(InvoiceWithItems{}, j.err)
+				return false
+			}
+			return yield(j.v, nil)
+		}
+		for inv, err := range c.Invoices(ctx2, q) {
+			if err != nil {
+				if ctx.Err() != nil {
+					err = fmt.Errorf("extract: invoices with items: %w", context.Cause(ctx))
+				}
+				yield(InvoiceWithItems{}, err)
+				return
+			}
+			if len(queue) >= c.cfg.Concurrency && !head() {
+				return
+			}
+			j := &job{v: InvoiceWithItems{Invoice: inv}, done: make(chan struct{})}
+			queue = append(queue, j)
+			wg.Go(func() {
+				defer close(j.done)
+				j.v.Items, j.err = c.collectItems(ctx2, &j.v.Invoice)
+			})
+		}
+		for len(queue) > 0 {
+			if !head() {
+				return
+			}
+		}
+	}
+}
+
+// collectItems reads all items of inv.
+func (c *Client) collectItems(ctx context.Context, inv *schemas.Invoice) ([]schemas.InvoiceItem, error) {
+	if inv.ItemCount != nil && *inv.ItemCount == 0 && strings.EqualFold(inv.StatusCode, "CLOSED") {
+		return nil, nil
+	}
+	var items []schemas.InvoiceItem
+	if inv.ItemCount != nil && *inv.ItemCount > 0 {
+		items = make([]schemas.InvoiceItem, 0, min(*inv.ItemCount, 1<<20))
+	}
+	err := c.eachItem(ctx, inv.ID, func(it schemas.InvoiceItem) bool {
+		items = append(items, it)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if inv.ItemCount != nil && int64(len(items)) != *inv.ItemCount && strings.EqualFold(inv.StatusCode, "CLOSED") {
+		c.stats.countMismatch.Add(1)
+		c.log.WarnContext(ctx, "extract: closed invoice's itemCount differs from the items read",
+			"invoice", inv.ID, "item_count", *inv.ItemCount, "items", len(items))
+	}
+	return items, nil
+}

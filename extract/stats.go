@@ -1,0 +1,91 @@
+package extract
+
+import (
+	"maps"
+	"sync"
+	"sync/atomic"
+)
+
+// Stats are the client's counters since New, for the run summary. Calls
+// counts HTTP requests sent (retries included) by "Service::method".
+type Stats struct {
+	Calls              map[string]int64 // requests sent, by method
+	Retries            map[string]int64 // retried failures, by cause (Cause* constants)
+	RateLimitErrors    int64            // rate-limit errors seen (retried or not)
+	Bytes              int64            // response body bytes read (after decompression)
+	Pages              int64            // pages decoded successfully
+	PageSizeReductions int64            // times a page was halved after "too much data" or a timeout
+	Invoices           int64            // invoices yielded
+	Items              int64            // items yielded
+	DuplicatesDropped  int64            // rows seen twice across pages and dropped (paging under change)
+	Backtracks         int64            // pages re-read because the total shrank during paging
+	ItemCountMismatch  int64            // closed invoices whose itemCount differs from the items read (warned)
+}
+
+// TotalCalls returns the number of requests sent over all methods.
+func (s Stats) TotalCalls() int64 {
+	var n int64
+	for _, v := range s.Calls {
+		n += v
+	}
+	return n
+}
+
+// TotalRetries returns the number of retries over all causes.
+func (s Stats) TotalRetries() int64 {
+	var n int64
+	for _, v := range s.Retries {
+		n += v
+	}
+	return n
+}
+
+type counters struct {
+	mu      sync.Mutex
+	calls   map[string]int64
+	retries map[string]int64
+
+	rateLimit, bytes, pages, reductions atomic.Int64
+	invoices, items, dups, backtracks   atomic.Int64
+	countMismatch                       atomic.Int64
+}
+
+func (c *counters) call(method string) {
+	c.mu.Lock()
+	if c.calls == nil {
+		c.calls = map[string]int64{}
+	}
+	c.calls[method]++
+	c.mu.Unlock()
+}
+
+func (c *counters) retry(cause string) {
+	c.mu.Lock()
+	if c.retries == nil {
+		c.retries = map[string]int64{}
+	}
+	c.retries[cause]++
+	c.mu.Unlock()
+}
+
+func (c *counters) snapshot() Stats {
+	c.mu.Lock()
+	s := Stats{Calls: maps.Clone(c.calls), Retries: maps.Clone(c.retries)}
+	c.mu.Unlock()
+	if s.Calls == nil {
+		s.Calls = map[string]int64{}
+	}
+	if s.Retries == nil {
+		s.Retries = map[string]int64{}
+	}
+	s.RateLimitErrors = c.rateLimit.Load()
+	s.Bytes = c.bytes.Load()
+	s.Pages = c.pages.Load()
+	s.PageSizeReductions = c.reductions.Load()
+	s.Invoices = c.invoices.Load()
+	s.Items = c.items.Load()
+	s.DuplicatesDropped = c.dups.Load()
+	s.Backtracks = c.backtracks.Load()
+	s.ItemCountMismatch = c.countMismatch.Load()
+	return s
+}
