@@ -12,78 +12,78 @@ const (
 // partition column billing_period lives in the folder name only
 // (billing_period=YYYY-MM), never in the file. Timestamps are UTC instants.
 type InvoiceRow struct {
-	InvoiceID  int64      `parquet:"invoice_id"`
-	AccountID  int64      `parquet:"account_id"`
-	TypeCode   string     `parquet:"type_code,dict"`
-	StatusCode string     `parquet:"status_code,dict"`
-	CreateDate time.Time  `parquet:"create_date,timestamp(microsecond)"`
-	ModifyDate *time.Time `parquet:"modify_date,optional,timestamp(microsecond)"`
-	ClosedDate *time.Time `parquet:"closed_date,optional,timestamp(microsecond)"`
+	InvoiceID  int64      `parquet:"invoice_id" doc:"SoftLayer invoice id (SoftLayer_Billing_Invoice.id)."`
+	AccountID  int64      `parquet:"account_id" doc:"SoftLayer account id the invoice belongs to."`
+	TypeCode   string     `parquet:"type_code,dict" doc:"Invoice type: NEW, RECURRING, ONE-TIME-CHARGE, CREDIT, REFUND or MANUAL_PAYMENT_CREDIT."`
+	StatusCode string     `parquet:"status_code,dict" doc:"Invoice status: OPEN, CLOSED or CLOSED_FAILED."`
+	CreateDate time.Time  `parquet:"create_date,timestamp(microsecond)" doc:"When the invoice was created, as a UTC instant. Its calendar month in the offset the API reported is the billing_period."`
+	ModifyDate *time.Time `parquet:"modify_date,optional,timestamp(microsecond)" doc:"When the invoice was last modified, as a UTC instant."`
+	ClosedDate *time.Time `parquet:"closed_date,optional,timestamp(microsecond)" doc:"When the invoice was closed, as a UTC instant; NULL while it is open."`
 
-	StartingBalance *Decimal `parquet:"starting_balance,optional,decimal(8:18)"`
-	EndingBalance   *Decimal `parquet:"ending_balance,optional,decimal(8:18)"`
+	StartingBalance *Decimal `parquet:"starting_balance,optional,decimal(8:18)" doc:"Account balance when the invoice was created (USD)."`
+	EndingBalance   *Decimal `parquet:"ending_balance,optional,decimal(8:18)" doc:"Account balance when the invoice was closed (USD)."`
 
-	InvoiceTotalAmount             *Decimal `parquet:"invoice_total_amount,optional,decimal(8:18)"`
-	InvoiceTotalPreTaxAmount       *Decimal `parquet:"invoice_total_pre_tax_amount,optional,decimal(8:18)"`
-	InvoiceTotalRecurringAmount    *Decimal `parquet:"invoice_total_recurring_amount,optional,decimal(8:18)"`
-	InvoiceTotalRecurringTaxAmount *Decimal `parquet:"invoice_total_recurring_tax_amount,optional,decimal(8:18)"`
-	InvoiceTotalOneTimeAmount      *Decimal `parquet:"invoice_total_one_time_amount,optional,decimal(8:18)"`
-	InvoiceTotalOneTimeTaxAmount   *Decimal `parquet:"invoice_total_one_time_tax_amount,optional,decimal(8:18)"`
-	ItemCount                      *int64   `parquet:"item_count,optional"`
+	InvoiceTotalAmount             *Decimal `parquet:"invoice_total_amount,optional,decimal(8:18)" doc:"Invoice total including taxes, as the API reports it (invoiceTotalAmount)."`
+	InvoiceTotalPreTaxAmount       *Decimal `parquet:"invoice_total_pre_tax_amount,optional,decimal(8:18)" doc:"Invoice total excluding taxes (invoiceTotalPreTaxAmount)."`
+	InvoiceTotalRecurringAmount    *Decimal `parquet:"invoice_total_recurring_amount,optional,decimal(8:18)" doc:"Recurring charges excluding taxes (invoiceTotalRecurringAmount)."`
+	InvoiceTotalRecurringTaxAmount *Decimal `parquet:"invoice_total_recurring_tax_amount,optional,decimal(8:18)" doc:"Taxes on recurring charges (invoiceTotalRecurringTaxAmount)."`
+	InvoiceTotalOneTimeAmount      *Decimal `parquet:"invoice_total_one_time_amount,optional,decimal(8:18)" doc:"One-time, setup and labor charges excluding taxes (invoiceTotalOneTimeAmount)."`
+	InvoiceTotalOneTimeTaxAmount   *Decimal `parquet:"invoice_total_one_time_tax_amount,optional,decimal(8:18)" doc:"Taxes on one-time, setup and labor charges (invoiceTotalOneTimeTaxAmount)."`
+	ItemCount                      *int64   `parquet:"item_count,optional" doc:"Number of items at every level, as the API reports it (itemCount)."`
 
 	// Reconciliation of the invoice's items against its totals.
-	ItemsTotalAmount Decimal `parquet:"items_total_amount,decimal(8:18)"` // sum of the items' total_amount
-	ItemRows         int64   `parquet:"item_rows"`                        // rows written to invoice_items
-	Reconciled       bool    `parquet:"reconciled"`
-	ReconcileIssues  *string `parquet:"reconcile_issues,optional"` // nil when reconciled
+	ItemsTotalAmount Decimal `parquet:"items_total_amount,decimal(8:18)" doc:"Sum of total_amount over the rows of this invoice in invoice_items."` // sum of the items' total_amount
+	ItemRows         int64   `parquet:"item_rows" doc:"Number of rows written to invoice_items for this invoice."`                                  // rows written to invoice_items
+	Reconciled       bool    `parquet:"reconciled" doc:"True when the items match every total the API sent and item_count exactly."`
+	ReconcileIssues  *string `parquet:"reconcile_issues,optional" doc:"What did not match, e.g. invoice_total_amount: items 12.50 != invoice 12.51; NULL when reconciled."` // nil when reconciled
 
 	// Contact columns, subject to the PII policy: NULL under "drop", an
 	// HMAC-SHA256 hex digest under "hash", the value under "keep".
-	CompanyName *string `parquet:"company_name,optional"`
-	FirstName   *string `parquet:"first_name,optional"`
-	LastName    *string `parquet:"last_name,optional"`
-	Address1    *string `parquet:"address1,optional"`
-	Address2    *string `parquet:"address2,optional"`
-	City        *string `parquet:"city,optional"`
-	State       *string `parquet:"state,optional"`
-	PostalCode  *string `parquet:"postal_code,optional"`
-	Country     *string `parquet:"country,optional"`
-	Email       *string `parquet:"email,optional"`
-	OfficePhone *string `parquet:"office_phone,optional"`
-	FaxPhone    *string `parquet:"fax_phone,optional"`
+	CompanyName *string `parquet:"company_name,optional" doc:"Contact company name at invoice creation. PII policy: NULL (drop), HMAC-SHA256 hex (hash) or the value (keep)."`
+	FirstName   *string `parquet:"first_name,optional" doc:"Contact first name. PII policy applies."`
+	LastName    *string `parquet:"last_name,optional" doc:"Contact last name. PII policy applies."`
+	Address1    *string `parquet:"address1,optional" doc:"Contact address, first line. PII policy applies."`
+	Address2    *string `parquet:"address2,optional" doc:"Contact address, second line. PII policy applies."`
+	City        *string `parquet:"city,optional" doc:"Contact city. PII policy applies."`
+	State       *string `parquet:"state,optional" doc:"Contact state or province (other outside provinces). PII policy applies."`
+	PostalCode  *string `parquet:"postal_code,optional" doc:"Contact postal code. PII policy applies."`
+	Country     *string `parquet:"country,optional" doc:"Contact country, two-letter code. PII policy applies."`
+	Email       *string `parquet:"email,optional" doc:"Contact email address. PII policy applies."`
+	OfficePhone *string `parquet:"office_phone,optional" doc:"Contact office phone. PII policy applies."`
+	FaxPhone    *string `parquet:"fax_phone,optional" doc:"Contact fax phone. PII policy applies."`
 }
 
 // ItemRow is one row of the invoice_items table: one per invoice item at
 // every level of the hierarchy. total_amount is this item's own fees plus
 // taxes, children excluded, so SUM(total_amount) never double counts.
 type ItemRow struct {
-	InvoiceID      int64  `parquet:"invoice_id"`
-	ItemID         int64  `parquet:"item_id"`
-	ParentItemID   *int64 `parquet:"parent_item_id,optional"`
-	TopLevelItemID int64  `parquet:"top_level_item_id"`
-	Depth          int32  `parquet:"depth"` // 0 for top-level items
+	InvoiceID      int64  `parquet:"invoice_id" doc:"Invoice this item is on (invoices.invoice_id)."`
+	ItemID         int64  `parquet:"item_id" doc:"SoftLayer invoice item id (SoftLayer_Billing_Invoice_Item.id)."`
+	ParentItemID   *int64 `parquet:"parent_item_id,optional" doc:"Parent invoice item id; NULL for top-level items."`
+	TopLevelItemID int64  `parquet:"top_level_item_id" doc:"Id of the top-level item of this hierarchy (the item itself when depth is 0)."`
+	Depth          int32  `parquet:"depth" doc:"Level in the hierarchy: 0 for top-level items, 1 for their children, and so on."` // 0 for top-level items
 
-	CategoryCode    string  `parquet:"category_code,dict"`
-	CategoryName    *string `parquet:"category_name,optional,dict"`
-	ResourceService *string `parquet:"resource_service,optional,dict"` // of the top-level item; NULL when its code is unknown
-	ResourceID      *int64  `parquet:"resource_id,optional"`           // the top-level item's resourceTableId
-	BillingItemID   *int64  `parquet:"billing_item_id,optional"`
+	CategoryCode    string  `parquet:"category_code,dict" doc:"Item category code (categoryCode), e.g. server, guest_core, ram."`
+	CategoryName    *string `parquet:"category_name,optional,dict" doc:"Item category name as shown on invoices (category.name)."`
+	ResourceService *string `parquet:"resource_service,optional,dict" doc:"SoftLayer service of the resource of the top-level item, from the category map (e.g. SoftLayer_Hardware_Server); NULL when the top-level category code is not in the map."` // of the top-level item; NULL when its code is unknown
+	ResourceID      *int64  `parquet:"resource_id,optional" doc:"resourceTableId of the top-level item: the id of its resource in resource_service."`                                                                                                  // the top-level item's resourceTableId
+	BillingItemID   *int64  `parquet:"billing_item_id,optional" doc:"Billing item this invoice item was generated from (billingItemId)."`
 
-	Description string  `parquet:"description"`
-	HostName    *string `parquet:"host_name,optional"`
-	DomainName  *string `parquet:"domain_name,optional"`
-	Location    *string `parquet:"location,optional,dict"`
+	Description string  `parquet:"description" doc:"Item description."`
+	HostName    *string `parquet:"host_name,optional" doc:"Host name, on server and guest items."`
+	DomainName  *string `parquet:"domain_name,optional" doc:"Domain name, on server and guest items."`
+	Location    *string `parquet:"location,optional,dict" doc:"Datacenter name (location.name), e.g. dal10."`
 
-	RecurringFee       *Decimal `parquet:"recurring_fee,optional,decimal(8:18)"`
-	HourlyRecurringFee *Decimal `parquet:"hourly_recurring_fee,optional,decimal(8:18)"`
-	OneTimeFee         *Decimal `parquet:"one_time_fee,optional,decimal(8:18)"`
-	SetupFee           *Decimal `parquet:"setup_fee,optional,decimal(8:18)"`
-	LaborFee           *Decimal `parquet:"labor_fee,optional,decimal(8:18)"`
-	RecurringTaxAmount *Decimal `parquet:"recurring_tax_amount,optional,decimal(8:18)"`
-	OneTimeTaxAmount   *Decimal `parquet:"one_time_tax_amount,optional,decimal(8:18)"`
-	SetupTaxAmount     *Decimal `parquet:"setup_tax_amount,optional,decimal(8:18)"`
-	LaborTaxAmount     *Decimal `parquet:"labor_tax_amount,optional,decimal(8:18)"`
-	TotalAmount        Decimal  `parquet:"total_amount,decimal(8:18)"`
+	RecurringFee       *Decimal `parquet:"recurring_fee,optional,decimal(8:18)" doc:"Recurring fee of this item, children excluded (USD)."`
+	HourlyRecurringFee *Decimal `parquet:"hourly_recurring_fee,optional,decimal(8:18)" doc:"Hourly rate of this item: a rate per hour, not an amount billed; not part of total_amount."`
+	OneTimeFee         *Decimal `parquet:"one_time_fee,optional,decimal(8:18)" doc:"One-time fee of this item, children excluded."`
+	SetupFee           *Decimal `parquet:"setup_fee,optional,decimal(8:18)" doc:"Setup fee of this item, children excluded."`
+	LaborFee           *Decimal `parquet:"labor_fee,optional,decimal(8:18)" doc:"Labor fee of this item, children excluded."`
+	RecurringTaxAmount *Decimal `parquet:"recurring_tax_amount,optional,decimal(8:18)" doc:"Tax on the recurring fee, children excluded."`
+	OneTimeTaxAmount   *Decimal `parquet:"one_time_tax_amount,optional,decimal(8:18)" doc:"Tax on the one-time fee, children excluded."`
+	SetupTaxAmount     *Decimal `parquet:"setup_tax_amount,optional,decimal(8:18)" doc:"Tax on the setup fee, children excluded."`
+	LaborTaxAmount     *Decimal `parquet:"labor_tax_amount,optional,decimal(8:18)" doc:"Tax on the labor fee, children excluded."`
+	TotalAmount        Decimal  `parquet:"total_amount,decimal(8:18)" doc:"Fees plus taxes of this item (recurring, one-time, setup, labor and their taxes; NULL counts as 0), children excluded, so SUM(total_amount) never double counts."`
 
-	CreateDate *time.Time `parquet:"create_date,optional,timestamp(microsecond)"`
+	CreateDate *time.Time `parquet:"create_date,optional,timestamp(microsecond)" doc:"When the item was created, as a UTC instant."`
 }
