@@ -1,0 +1,286 @@
+package load
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/invoicelake/invoicelake/schemas"
+	"github.com/parquet-go/parquet-go"
+)
+
+// SchemaVersionKey is the Parquet key-value metadata key holding
+// schemas.SchemaVersion in every file the lake writes.
+const SchemaVersionKey = "invoicelake.schema_version"
+
+// table describes how one table's rows are written and checked.
+type table[T any] struct {
+	name string // schemas.InvoicesTable or schemas.ItemsTable
+	// key is the sort key; rows are written in increasing key order.
+	key func(*T) [2]int64
+	// money lists the columns summed into the manifest.
+	money []moneyCol[T]
+	// sorting declares the sort order in the row group metadata.
+	sorting []parquet.SortingColumn
+}
+
+type moneyCol[T any] struct {
+	name string
+	get  func(*T) *schemas.Decimal
+}
+
+var invoicesTable = table[schemas.InvoiceRow]{
+	name: schemas.InvoicesTable,
+	key:  func(r *schemas.InvoiceRow) [2]int64 { return [2]int64{r.InvoiceID, 0} },
+	money: []moneyCol[schemas.InvoiceRow]{
+		{"invoice_total_amount", func(r *schemas.InvoiceRow) *schemas.Decimal { return r.InvoiceTotalAmount }},
+		{"items_total_amount", func(r *schemas.InvoiceRow) *schemas.Decimal { return &r.ItemsTotalAmount }},
+	},
+	sorting: []parquet.SortingColumn{parquet.Ascending("invoice_id")},
+}
+
+var itemsTable = table[schemas.ItemRow]{
+	name: schemas.ItemsTable,
+	key:  func(r *schemas.ItemRow) [2]int64 { return [2]int64{r.InvoiceID, r.ItemID} },
+	money: []moneyCol[schemas.ItemRow]{
+		{"total_amount", func(r *schemas.ItemRow) *schemas.Decimal { return &r.TotalAmount }},
+	},
+	sorting: []parquet.SortingColumn{parquet.Ascending("invoice_id"), parquet.Ascending("item_id")},
+}
+
+// fileStats is what is known of one written file; the manifest's File is
+// built from it, and reading a file back must reproduce it.
+type fileStats struct {
+	rows     int64
+	minKey   [2]int64
+	maxKey   [2]int64
+	sums     []schemas.Sum // per money column
+	distinct map[int64]struct{}
+}
+
+func newFileStats(ncols int) fileStats { return fileStats{sums: make([]schemas.Sum, ncols)} }
+
+func (s *fileStats) add(k [2]int64) {
+	if s.rows == 0 || less(k, s.minKey) {
+		s.minKey = k
+	}
+	if s.rows == 0 || less(s.maxKey, k) {
+		s.maxKey = k
+	}
+	s.rows++
+}
+
+func less(a, b [2]int64) bool { return a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]) }
+
+// sumStrings renders the money sums for the manifest.
+func sumStrings[T any](t *table[T], sums []schemas.Sum) map[string]string {
+	m := make(map[string]string, len(t.money))
+	for i, c := range t.money {
+		m[c.name] = sums[i].String()
+	}
+	return m
+}
+
+// localFile is a finished Parquet file in the writer's temporary folder.
+type localFile struct {
+	path   string
+	name   string // part-NNNNN-<sha16>.parquet
+	size   int64
+	sha256 string
+	stats  fileStats
+}
+
+// hashWriter counts and hashes what the Parquet writer writes.
+type hashWriter struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func (w *hashWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.h.Write(p[:n])
+	w.n += int64(n)
+	return n, err
+}
+
+// tableWriter streams one table's rows of one period into Parquet files of
+// bounded size in a temporary folder. Memory is one row group's buffers.
+type tableWriter[T any] struct {
+	t    *table[T]
+	opts *Options
+	dir  string
+
+	f     *os.File
+	hw    *hashWriter
+	pw    *parquet.GenericWriter[T]
+	stats fileStats
+	last  [2]int64
+	rows  int64 // in the whole table
+
+	files []localFile
+}
+
+func newTableWriter[T any](t *table[T], opts *Options, dir string) *tableWriter[T] {
+	return &tableWriter[T]{t: t, opts: opts, dir: dir}
+}
+
+func (w *tableWriter[T]) open() error {
+	f, err := os.CreateTemp(w.dir, w.t.name+"-*.parquet")
+	if err != nil {
+		return err
+	}
+	w.f = f
+	w.hw = &hashWriter{w: f, h: sha256.New()}
+	w.pw = parquet.NewGenericWriter[T](w.hw,
+		parquet.Compression(&parquet.Zstd),
+		parquet.MaxRowsPerRowGroup(w.opts.RowGroupRows),
+		parquet.PageBufferSize(w.opts.PageBytes),
+		parquet.DataPageStatistics(true),
+		parquet.KeyValueMetadata(SchemaVersionKey, schemas.SchemaVersion),
+		parquet.SortingWriterConfig(parquet.SortingColumns(w.t.sorting...)),
+	)
+	w.stats = newFileStats(len(w.t.money))
+	return nil
+}
+
+// write appends rows, which must continue the increasing key order, and
+// rolls to a new file when the current one reaches its bounds.
+func (w *tableWriter[T]) write(rows []T) error {
+	for len(rows) > 0 {
+		if w.pw == nil {
+			if err := w.open(); err != nil {
+				return err
+			}
+		}
+		n := len(rows)
+		if w.opts.MaxRowsPerFile > 0 {
+			n = int(min(int64(n), w.opts.MaxRowsPerFile-w.stats.rows))
+		}
+		n = min(n, 1024) // check the size bound at least every 1024 rows
+		chunk := rows[:n]
+		for i := range chunk {
+			k := w.t.key(&chunk[i])
+			if w.rows > 0 && !less(w.last, k) {
+				return fmt.Errorf("%s row key %v after %v: rows must arrive in increasing (invoice_id, item_id) order", w.t.name, k, w.last)
+			}
+			w.last = k
+			w.rows++
+			w.stats.add(k)
+			for j, c := range w.t.money {
+				if d := c.get(&chunk[i]); d != nil {
+					w.stats.sums[j].Add(*d)
+				}
+			}
+		}
+		if _, err := w.pw.Write(chunk); err != nil {
+			return fmt.Errorf("write %s rows: %w", w.t.name, err)
+		}
+		rows = rows[n:]
+		full := w.opts.MaxRowsPerFile > 0 && w.stats.rows >= w.opts.MaxRowsPerFile
+		if full || w.pw.Size() >= w.opts.TargetFileBytes {
+			if err := w.finish(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// finish closes the current file, if any, and names it after its content.
+func (w *tableWriter[T]) finish() error {
+	if w.pw == nil {
+		return nil
+	}
+	pw, f := w.pw, w.f
+	w.pw, w.f = nil, nil
+	if err := pw.Close(); err != nil {
+		f.Close()
+		return fmt.Errorf("close %s file: %w", w.t.name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s file: %w", w.t.name, err)
+	}
+	sum := hex.EncodeToString(w.hw.h.Sum(nil))
+	name := fmt.Sprintf("part-%05d-%s.parquet", len(w.files), sum[:16])
+	final := filepath.Join(w.dir, w.t.name+"-"+name)
+	if err := os.Rename(f.Name(), final); err != nil {
+		return err
+	}
+	w.files = append(w.files, localFile{path: final, name: name, size: w.hw.n, sha256: sum, stats: w.stats})
+	return nil
+}
+
+// abort drops the open file; the caller removes the folder.
+func (w *tableWriter[T]) abort() {
+	if w.f != nil {
+		w.f.Close()
+	}
+	w.pw, w.f = nil, nil
+}
+
+// readStats reads a Parquet file of table t back and recomputes its
+// statistics, checking the schema version and the sort order. distinct
+// collects the second key component (item ids) when non-nil.
+func readStats[T any](t *table[T], r io.ReaderAt, size int64, distinct map[int64]struct{}) (fileStats, error) {
+	st := newFileStats(len(t.money))
+	f, err := parquet.OpenFile(r, size)
+	if err != nil {
+		return st, fmt.Errorf("open parquet: %w", err)
+	}
+	if v, ok := f.Lookup(SchemaVersionKey); !ok || v != schemas.SchemaVersion {
+		return st, fmt.Errorf("%s = %q, want %q", SchemaVersionKey, v, schemas.SchemaVersion)
+	}
+	rd := parquet.NewGenericReader[T](f)
+	defer rd.Close()
+	buf := make([]T, 256)
+	for {
+		n, err := rd.Read(buf)
+		for i := range buf[:n] {
+			k := t.key(&buf[i])
+			if st.rows > 0 && !less(st.maxKey, k) {
+				return st, fmt.Errorf("row %d: key %v after %v: not sorted", st.rows, k, st.maxKey)
+			}
+			st.add(k)
+			for j, c := range t.money {
+				if d := c.get(&buf[i]); d != nil {
+					st.sums[j].Add(*d)
+				}
+			}
+			if distinct != nil {
+				distinct[k[1]] = struct{}{}
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return st, fmt.Errorf("read rows: %w", err)
+		}
+	}
+	if st.rows != f.NumRows() {
+		return st, fmt.Errorf("read %d rows, footer says %d", st.rows, f.NumRows())
+	}
+	return st, nil
+}
+
+// sameStats compares what was written with what was read back.
+func sameStats[T any](t *table[T], got, want fileStats) error {
+	if got.rows != want.rows {
+		return fmt.Errorf("got %d rows, want %d", got.rows, want.rows)
+	}
+	if got.rows > 0 && (got.minKey != want.minKey || got.maxKey != want.maxKey) {
+		return fmt.Errorf("got keys %v..%v, want %v..%v", got.minKey, got.maxKey, want.minKey, want.maxKey)
+	}
+	for i, c := range t.money {
+		if got.sums[i].Cmp(&want.sums[i]) != 0 {
+			return fmt.Errorf("got sum(%s) = %s, want %s", c.name, got.sums[i].String(), want.sums[i].String())
+		}
+	}
+	return nil
+}

@@ -1,0 +1,390 @@
+package load
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/invoicelake/invoicelake/schemas"
+)
+
+// PeriodWriter writes the new version of one billing period. Rows stream
+// to local temporary Parquet files (memory: one row group per table);
+// nothing reaches the bucket before Publish. A PeriodWriter is not safe for
+// concurrent use; several may be open at once, one per period.
+type PeriodWriter struct {
+	l       *Lake
+	p       schemas.Period
+	run     RunInfo
+	dir     string
+	inv     *tableWriter[schemas.InvoiceRow]
+	items   *tableWriter[schemas.ItemRow]
+	scratch []schemas.ItemRow
+	lastID  int64
+	n       int64
+	err     error // sticky
+	done    bool
+}
+
+// ErrClosed is returned by a PeriodWriter after Publish or Abort.
+var ErrClosed = errors.New("period writer closed")
+
+// Begin starts the new version of period p for run.
+func (l *Lake) Begin(p schemas.Period, run RunInfo) (*PeriodWriter, error) {
+	if p.IsZero() || p.Month < 1 || p.Month > 12 || p.Year < 1000 || p.Year > 9999 {
+		return nil, fmt.Errorf("load: begin %s: invalid billing period", p)
+	}
+	if err := run.validate(); err != nil {
+		return nil, fmt.Errorf("load: begin %s: %w", p, err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[p] {
+		return nil, fmt.Errorf("load: begin %s: a writer for this period is already open", p)
+	}
+	dir, err := os.MkdirTemp(l.opts.TempDir, "invoicelake-"+p.String()+"-")
+	if err != nil {
+		return nil, fmt.Errorf("load: begin %s: %w", p, err)
+	}
+	l.open[p] = true
+	return &PeriodWriter{
+		l: l, p: p, run: run, dir: dir,
+		inv:   newTableWriter(&invoicesTable, &l.opts, dir),
+		items: newTableWriter(&itemsTable, &l.opts, dir),
+	}, nil
+}
+
+// Period returns the writer's billing period.
+func (w *PeriodWriter) Period() schemas.Period { return w.p }
+
+// Invoices returns the number of invoices added so far.
+func (w *PeriodWriter) Invoices() int64 { return w.n }
+
+// Add appends one invoice and all its items. Invoices must arrive in
+// increasing invoice_id order; items may come in any order (they are
+// sorted by item_id), must belong to inv, and number inv.ItemRows. The
+// first error is sticky: the writer then only Aborts.
+func (w *PeriodWriter) Add(inv schemas.InvoiceRow, items []schemas.ItemRow) error {
+	if w.done {
+		return fmt.Errorf("load: add %s: %w", w.p, ErrClosed)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.add(inv, items); err != nil {
+		w.err = fmt.Errorf("load: add %s invoice=%d: %w", w.p, inv.InvoiceID, err)
+		return w.err
+	}
+	return nil
+}
+
+func (w *PeriodWriter) add(inv schemas.InvoiceRow, items []schemas.ItemRow) error {
+	if w.n > 0 && inv.InvoiceID <= w.lastID {
+		return fmt.Errorf("after invoice=%d: invoices must arrive in increasing invoice_id order", w.lastID)
+	}
+	if inv.ItemRows != int64(len(items)) {
+		return fmt.Errorf("item_rows = %d but %d items given", inv.ItemRows, len(items))
+	}
+	w.scratch = append(w.scratch[:0], items...)
+	slices.SortFunc(w.scratch, func(a, b schemas.ItemRow) int {
+		switch {
+		case a.ItemID < b.ItemID:
+			return -1
+		case a.ItemID > b.ItemID:
+			return 1
+		}
+		return 0
+	})
+	for i := range w.scratch {
+		it := &w.scratch[i]
+		if it.InvoiceID != inv.InvoiceID {
+			return fmt.Errorf("item=%d belongs to invoice=%d", it.ItemID, it.InvoiceID)
+		}
+		if i > 0 && it.ItemID == w.scratch[i-1].ItemID {
+			return fmt.Errorf("item=%d appears twice", it.ItemID)
+		}
+	}
+	if err := w.inv.write([]schemas.InvoiceRow{inv}); err != nil {
+		return err
+	}
+	if err := w.items.write(w.scratch); err != nil {
+		return err
+	}
+	w.lastID = inv.InvoiceID
+	w.n++
+	return nil
+}
+
+// Abort discards the writer's files; nothing was published. It is safe
+// after Publish (a no-op) and to call twice.
+func (w *PeriodWriter) Abort() error {
+	if w.done {
+		return nil
+	}
+	w.close()
+	return nil
+}
+
+func (w *PeriodWriter) close() {
+	w.done = true
+	w.inv.abort()
+	w.items.abort()
+	os.RemoveAll(w.dir)
+	w.l.mu.Lock()
+	delete(w.l.open, w.p)
+	w.l.mu.Unlock()
+}
+
+// Publish replaces the period's published version with what was added
+// (an empty period removes the old data). It requires the lake's lock.
+//
+// The protocol (docs/LAYOUT.md):
+//  1. close the local files and read each back: rows, key order, money
+//     sums and schema version must match what was added;
+//  2. upload new files to _staging/<run>/billing_period=P/ and read each
+//     back to compare its SHA-256 (files the current manifest already lists
+//     with the same checksum are not uploaded again);
+//  3. copy them to their final names in the table folders (names derive
+//     from content: part-NNNNN-<sha256[:16]>.parquet) and list the
+//     partition folders to check every file is there with its size;
+//  4. write _manifests/billing_period=P.json: the commit point;
+//  5. delete every object in the partition folders the new manifest does
+//     not list (the previous version, a dead run's leftovers), then the
+//     staging objects.
+//
+// A failure before step 4 leaves the previous version published and its
+// files intact; after it, the new one. Either way Recover (or the next
+// Publish of the period) removes the leftovers.
+func (w *PeriodWriter) Publish(ctx context.Context) (Manifest, error) {
+	if w.done {
+		return Manifest{}, fmt.Errorf("load: publish %s: %w", w.p, ErrClosed)
+	}
+	defer w.close()
+	if w.err != nil {
+		return Manifest{}, w.err
+	}
+	start := time.Now()
+	m, err := w.publish(ctx)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("load: publish %s: %w", w.p, err)
+	}
+	w.l.opts.Logger.Info("published billing period", "period", w.p.String(), "run", w.run.RunID,
+		"invoices", m.Invoices.Rows, "items", m.Items.Rows, "files", len(m.Files()),
+		"duration", time.Since(start).Round(time.Millisecond))
+	return m, nil
+}
+
+type pending struct {
+	local  localFile
+	final  string
+	staged string
+	upload bool
+}
+
+func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
+	l := w.l
+	// 1. Close and check the local files.
+	if err := w.inv.finish(); err != nil {
+		return Manifest{}, err
+	}
+	if err := w.items.finish(); err != nil {
+		return Manifest{}, err
+	}
+	if err := checkLocal(&invoicesTable, w.inv.files); err != nil {
+		return Manifest{}, err
+	}
+	if err := checkLocal(&itemsTable, w.items.files); err != nil {
+		return Manifest{}, err
+	}
+	if err := l.requireLock(ctx); err != nil {
+		return Manifest{}, err
+	}
+	old, hadOld, err := l.Manifest(ctx, w.p)
+	if err != nil {
+		return Manifest{}, err
+	}
+	oldFiles := map[string]File{}
+	for _, f := range old.Files() {
+		oldFiles[f.Key] = f
+	}
+
+	m := Manifest{
+		SchemaVersion: schemas.SchemaVersion,
+		Period:        w.p.String(),
+		RunID:         w.run.RunID,
+		Watermark:     w.run.Watermark.UTC(),
+		Invoices:      tableManifest(&invoicesTable, w.inv, w.p),
+		Items:         tableManifest(&itemsTable, w.items, w.p),
+	}
+	stage := stagingPrefix(w.run.RunID, w.p)
+	var todo []pending
+	for _, tf := range []struct {
+		table string
+		files []localFile
+	}{{schemas.InvoicesTable, w.inv.files}, {schemas.ItemsTable, w.items.files}} {
+		for _, f := range tf.files {
+			final := partitionPrefix(tf.table, w.p) + f.name
+			o, same := oldFiles[final]
+			todo = append(todo, pending{
+				local: f, final: final, staged: stage + tf.table + "/" + f.name,
+				upload: !same || o.SHA256 != f.sha256 || o.Size != f.size,
+			})
+		}
+	}
+
+	// 2. Upload to staging and verify checksums.
+	for _, p := range todo {
+		if !p.upload {
+			continue
+		}
+		if err := putFile(ctx, l.b, p.staged, p.local.path, p.local.size); err != nil {
+			return Manifest{}, err
+		}
+		if err := checkRemote(ctx, l.b, p.staged, p.local.size, p.local.sha256); err != nil {
+			return Manifest{}, err
+		}
+	}
+	// 3. Move into place and check the partition folders.
+	copier, _ := l.b.(Copier)
+	for _, p := range todo {
+		if !p.upload {
+			continue
+		}
+		if copier != nil {
+			err = copier.Copy(ctx, p.staged, p.final)
+		} else {
+			err = putFile(ctx, l.b, p.final, p.local.path, p.local.size)
+		}
+		if err != nil {
+			return Manifest{}, err
+		}
+	}
+	want := map[string]int64{}
+	for _, f := range m.Files() {
+		want[f.Key] = f.Size
+	}
+	var present []Object
+	for _, table := range tableDirs {
+		objs, err := l.listKeys(ctx, partitionPrefix(table, w.p))
+		if err != nil {
+			return Manifest{}, err
+		}
+		present = append(present, objs...)
+	}
+	found := 0
+	for _, o := range present {
+		if size, ok := want[o.Key]; ok {
+			if o.Size != size {
+				return Manifest{}, fmt.Errorf("check %s: got %d bytes, want %d", o.Key, o.Size, size)
+			}
+			found++
+		}
+	}
+	if found != len(want) {
+		return Manifest{}, fmt.Errorf("check partition: %d of %d new files listed", found, len(want))
+	}
+
+	// 4. Commit. An empty period that never existed leaves no manifest.
+	if hadOld || len(want) > 0 || len(present) > 0 {
+		if err := l.requireLock(ctx); err != nil {
+			return Manifest{}, err
+		}
+		if err := l.writeJSON(ctx, manifestKey(w.p), m); err != nil {
+			return Manifest{}, fmt.Errorf("commit manifest: %w", err)
+		}
+	}
+
+	// 5. Remove the superseded files and the staging area.
+	for _, o := range present {
+		if _, ok := want[o.Key]; ok {
+			continue
+		}
+		if err := l.b.Delete(ctx, o.Key); err != nil {
+			return m, fmt.Errorf("after commit: remove superseded file: %w", err)
+		}
+	}
+	staged, err := l.listKeys(ctx, stage)
+	if err != nil {
+		return m, fmt.Errorf("after commit: %w", err)
+	}
+	for _, o := range staged {
+		if err := l.b.Delete(ctx, o.Key); err != nil {
+			return m, fmt.Errorf("after commit: remove staging: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func tableManifest[T any](t *table[T], w *tableWriter[T], p schemas.Period) TableManifest {
+	tm := TableManifest{Files: []File{}}
+	total := make([]schemas.Sum, len(t.money))
+	for _, f := range w.files {
+		tm.Rows += f.stats.rows
+		for i := range total {
+			total[i].AddSum(&f.stats.sums[i])
+		}
+		tm.Files = append(tm.Files, File{
+			Key: partitionPrefix(t.name, p) + f.name, Size: f.size, SHA256: f.sha256, Rows: f.stats.rows,
+			MinInvoiceID: f.stats.minKey[0], MaxInvoiceID: f.stats.maxKey[0],
+			Sums: sumStrings(t, f.stats.sums),
+		})
+	}
+	tm.Sums = sumStrings(t, total)
+	return tm
+}
+
+// checkLocal reads every local file back and compares it with what was
+// written.
+func checkLocal[T any](t *table[T], files []localFile) error {
+	for _, f := range files {
+		fh, err := os.Open(f.path)
+		if err != nil {
+			return fmt.Errorf("check %s %s: %w", t.name, f.name, err)
+		}
+		got, err := readStats(t, fh, f.size, nil)
+		fh.Close()
+		if err == nil {
+			err = sameStats(t, got, f.stats)
+		}
+		if err != nil {
+			return fmt.Errorf("check %s %s: %w", t.name, f.name, err)
+		}
+	}
+	return nil
+}
+
+func putFile(ctx context.Context, b Bucket, key, path string, size int64) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", key, err)
+	}
+	defer f.Close()
+	if err := b.Put(ctx, key, f, size); err != nil {
+		return fmt.Errorf("upload %s: %w", key, err)
+	}
+	return nil
+}
+
+// checkRemote reads an object back and compares its size and SHA-256.
+func checkRemote(ctx context.Context, b Bucket, key string, size int64, sum string) error {
+	rc, err := b.Get(ctx, key)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", key, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, rc)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", key, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); n != size || got != sum {
+		return fmt.Errorf("check %s: got %d bytes sha256 %s, want %d bytes %s", key, n, got, size, sum)
+	}
+	return nil
+}
