@@ -1,0 +1,198 @@
+package schemas
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+)
+
+// PartitionColumn is the Hive partition key of both tables: the billing
+// period "YYYY-MM" (see PeriodOf). It lives in the folder name
+// (billing_period=YYYY-MM) only, never in the Parquet files.
+const PartitionColumn = "billing_period"
+
+// partitionDoc describes PartitionColumn in every generated artefact.
+const partitionDoc = "Billing period YYYY-MM: the calendar month of the invoice create_date in the UTC offset the API reported (2024-03-31T23:30:00-05:00 belongs to 2024-03). Partition key, from the folder name."
+
+// ColumnKind is the logical type of a column.
+type ColumnKind int
+
+// The column kinds the row types use.
+const (
+	KindBigInt    ColumnKind = iota + 1 // Parquet INT64
+	KindInt                             // Parquet INT32
+	KindString                          // Parquet BYTE_ARRAY (STRING)
+	KindBoolean                         // Parquet BOOLEAN
+	KindTimestamp                       // Parquet INT64 TIMESTAMP(MICROS, isAdjustedToUTC)
+	KindDecimal                         // Parquet INT64 DECIMAL(MoneyPrecision, MoneyScale)
+)
+
+// Column is one column of a table, derived from a row type's struct tags.
+type Column struct {
+	Name     string
+	Kind     ColumnKind
+	Nullable bool
+	Doc      string
+}
+
+// AthenaType is the column's type in Athena (Hive DDL) syntax.
+func (c Column) AthenaType() string {
+	switch c.Kind {
+	case KindBigInt:
+		return "bigint"
+	case KindInt:
+		return "int"
+	case KindString:
+		return "string"
+	case KindBoolean:
+		return "boolean"
+	case KindTimestamp:
+		return "timestamp"
+	case KindDecimal:
+		return fmt.Sprintf("decimal(%d,%d)", MoneyPrecision, MoneyScale)
+	}
+	panic(fmt.Sprintf("schemas: column %s: unknown kind %d", c.Name, c.Kind))
+}
+
+// DuckDBType is the type DuckDB gives the column when reading our files.
+func (c Column) DuckDBType() string {
+	switch c.Kind {
+	case KindBigInt:
+		return "BIGINT"
+	case KindInt:
+		return "INTEGER"
+	case KindString:
+		return "VARCHAR"
+	case KindBoolean:
+		return "BOOLEAN"
+	case KindTimestamp:
+		return "TIMESTAMP WITH TIME ZONE"
+	case KindDecimal:
+		return fmt.Sprintf("DECIMAL(%d,%d)", MoneyPrecision, MoneyScale)
+	}
+	panic(fmt.Sprintf("schemas: column %s: unknown kind %d", c.Name, c.Kind))
+}
+
+// ParquetType is the column's Parquet physical and logical type.
+func (c Column) ParquetType() string {
+	switch c.Kind {
+	case KindBigInt:
+		return "INT64"
+	case KindInt:
+		return "INT32"
+	case KindString:
+		return "BYTE_ARRAY STRING"
+	case KindBoolean:
+		return "BOOLEAN"
+	case KindTimestamp:
+		return "INT64 TIMESTAMP(MICROS, UTC)"
+	case KindDecimal:
+		return fmt.Sprintf("INT64 DECIMAL(%d,%d)", MoneyPrecision, MoneyScale)
+	}
+	panic(fmt.Sprintf("schemas: column %s: unknown kind %d", c.Name, c.Kind))
+}
+
+// Table is one table of the lake: its folder name, description and the
+// columns of its files, in file order. The partition column is not among
+// them (see PartitionColumn).
+type Table struct {
+	Name    string
+	Doc     string
+	Columns []Column
+}
+
+// Tables returns the lake's tables, derived from InvoiceRow and ItemRow by
+// reflection on their parquet and doc tags, so the Parquet schema, the DDL
+// and the data dictionary cannot drift apart.
+func Tables() []Table {
+	t := tables()
+	out := make([]Table, len(t))
+	for i := range t {
+		out[i] = t[i]
+		out[i].Columns = append([]Column(nil), t[i].Columns...)
+	}
+	return out
+}
+
+var tables = sync.OnceValue(func() []Table {
+	return []Table{
+		{
+			Name:    InvoicesTable,
+			Doc:     "One row per invoice: its totals as the API reports them, the reconciliation of its items against them, and the contact columns under the PII policy.",
+			Columns: columnsOf(reflect.TypeFor[InvoiceRow]()),
+		},
+		{
+			Name:    ItemsTable,
+			Doc:     "One row per invoice item at every level of the hierarchy, parents before children. total_amount excludes children, so SUM(total_amount) never double counts; resource_service and resource_id come from the top-level item.",
+			Columns: columnsOf(reflect.TypeFor[ItemRow]()),
+		},
+	}
+})
+
+var (
+	decimalType = reflect.TypeFor[Decimal]()
+	timeType    = reflect.TypeFor[time.Time]()
+)
+
+// columnsOf derives the columns of a row struct. It panics on a field it
+// cannot describe exactly: the row types are fixed at compile time, and the
+// tests call it.
+func columnsOf(rt reflect.Type) []Column {
+	var cols []Column
+	for f := range rt.Fields() {
+		tag, ok := f.Tag.Lookup("parquet")
+		if !ok || tag == "-" {
+			panic(fmt.Sprintf("schemas: %s.%s: no parquet tag", rt.Name(), f.Name))
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		c := Column{Name: name, Doc: f.Tag.Get("doc")}
+		if c.Doc == "" || strings.ContainsAny(c.Doc, "'\"`\\\n") {
+			panic(fmt.Sprintf("schemas: %s.%s: want a doc tag without quotes, backslashes or newlines", rt.Name(), f.Name))
+		}
+		optional, timestamp, decimal := false, false, false
+		for o := range strings.SplitSeq(opts, ",") {
+			switch o {
+			case "":
+			case "optional":
+				optional = true
+			case "dict":
+			case "timestamp(microsecond)":
+				timestamp = true
+			case fmt.Sprintf("decimal(%d:%d)", MoneyScale, MoneyPrecision):
+				decimal = true
+			default:
+				panic(fmt.Sprintf("schemas: %s.%s: parquet tag option %q not supported here", rt.Name(), f.Name, o))
+			}
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+			c.Nullable = true
+		}
+		if c.Nullable != optional {
+			panic(fmt.Sprintf("schemas: %s.%s: a pointer field must be optional and only a pointer field may be", rt.Name(), f.Name))
+		}
+		switch {
+		case ft == decimalType && decimal:
+			c.Kind = KindDecimal
+		case ft == timeType && timestamp:
+			c.Kind = KindTimestamp
+		case decimal || timestamp:
+			panic(fmt.Sprintf("schemas: %s.%s: decimal and timestamp tags need Decimal and time.Time fields", rt.Name(), f.Name))
+		case ft.Kind() == reflect.Int64 && ft != decimalType:
+			c.Kind = KindBigInt
+		case ft.Kind() == reflect.Int32:
+			c.Kind = KindInt
+		case ft.Kind() == reflect.String:
+			c.Kind = KindString
+		case ft.Kind() == reflect.Bool:
+			c.Kind = KindBoolean
+		default:
+			panic(fmt.Sprintf("schemas: %s.%s: type %s not supported here", rt.Name(), f.Name, f.Type))
+		}
+		cols = append(cols, c)
+	}
+	return cols
+}
