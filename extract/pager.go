@@ -10,26 +10,29 @@ import (
 // lister pages through one list method (getInvoices, getItems) sorted by id
 // ascending, with adaptive page sizes and parallel prefetch.
 //
-// Offset paging under change. The API has no cursor, and a filter cannot
-// both sort and search on id, so pages are read by offset with orderBy id
-// ASC, and three rules make the result exactly-once while the list changes:
-//   - rows are emitted in strictly increasing id order: a row whose id is not
-//     above the last emitted one was seen already (a row was inserted before
-//     our offset, shifting the list right) and is dropped;
-//   - every response carries SoftLayer-Total-Items; when it shrinks, rows
-//     were removed before our offset and the list shifted left, so the page
-//     is discarded and re-read from offset - shrink (the rule above drops
-//     what is read twice);
-//   - paging ends only at a short page or when the offset reaches the latest
-//     total, so rows appended during paging (new ids sort last) are read.
+// Exactly once while the list changes. The API has no cursor, and one
+// objectFilter key cannot both sort and search on id, so pages are read by
+// offset with orderBy id ASC. Every call after the first also reads the row
+// just before its offset (resultLimit=off-1,size+1): that "anchor" must be
+// the last row already seen. Then:
+//   - anchor == last seen: nothing moved, the page continues the list;
+//   - anchor < last seen: rows were inserted before the offset (the list
+//     shifted right); nothing can have been skipped, and rows not above the
+//     last emitted id are repeats, dropped;
+//   - anchor > last seen, or missing: rows were removed before the offset
+//     (the list shifted left) and rows may have been skipped, so the page
+//     is discarded and paging backs up a page at a time until the anchor is
+//     a row already seen; repeats are dropped as above.
 //
-// New invoices and items get higher ids than existing ones, so with these
-// rules nothing is skipped or repeated. Rows are checked to be sorted; a
-// server that ignored orderBy is an error, never silently mis-paged.
+// Paging ends at a short page or when the offset reaches the latest
+// SoftLayer-Total-Items, so rows appended meanwhile (new ids sort last) are
+// read too. The anchor costs one row per call, not one call: the number of
+// calls stays ceil(rows/page). Rows must come sorted; a server that ignored
+// orderBy is an error, never a silently mis-paged list.
 type lister[T any] struct {
 	c        *Client
 	req      request // without offset and limit
-	pageSize int     // configured size and the unit of prefetch ranges
+	pageSize int     // configured size, the unit of prefetch ranges
 	minSize  int
 	decode   func(body []byte, dst []T) ([]T, error)
 	id       func(*T) int64
@@ -38,7 +41,12 @@ type lister[T any] struct {
 	cur       int // current adaptive page size
 	okStreak  int
 	growAfter int
+	grew      bool // the size grew and has not yet proved itself
+	sinceGrow int
 }
+
+// maxBacktracks bounds re-reads of one list that keeps shifting.
+const maxBacktracks = 1000
 
 func newLister[T any](c *Client, req request, pageSize int, decode func([]byte, []T) ([]T, error), id func(*T) int64) *lister[T] {
 	return &lister[T]{c: c, req: req, pageSize: pageSize, minSize: min(c.cfg.MinPageSize, pageSize),
@@ -51,10 +59,17 @@ func (ls *lister[T]) size() int {
 	return ls.cur
 }
 
-// succeeded grows the page back (doubling) after growAfter successes in a row.
+// succeeded doubles the page back towards the configured size after
+// growAfter successes in a row.
 func (ls *lister[T]) succeeded() {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
+	if ls.grew {
+		ls.sinceGrow++
+		if ls.sinceGrow >= ls.growAfter {
+			ls.grew = false
+		}
+	}
 	if ls.cur >= ls.pageSize {
 		return
 	}
@@ -62,12 +77,13 @@ func (ls *lister[T]) succeeded() {
 	if ls.okStreak >= ls.growAfter {
 		ls.cur = min(ls.cur*2, ls.pageSize)
 		ls.okStreak = 0
+		ls.grew, ls.sinceGrow = true, 0
 	}
 }
 
-// shrink halves the page after a failure at size from. Each shrink makes
-// the next growth wait twice as long, so a size that keeps failing is not
-// retried every few pages.
+// shrink halves the page after a failure at size from. A failure soon
+// after growing doubles the successes needed before the next growth, so a
+// size that keeps failing is not tried every few pages.
 func (ls *lister[T]) shrink(from int) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
@@ -75,18 +91,39 @@ func (ls *lister[T]) shrink(from int) {
 	if n := max(from/2, ls.minSize); n < ls.cur {
 		ls.cur = n
 	}
-	ls.growAfter = min(ls.growAfter*2, maxGrowAfter)
+	if ls.grew {
+		ls.growAfter = min(ls.growAfter*2, maxGrowAfter)
+		ls.grew = false
+	}
+}
+
+type rangeResult[T any] struct {
+	done      chan struct{}
+	rows      []T
+	anchor    int64 // id of the row before the range, as read now
+	hasAnchor bool
+	broken    bool // the list shifted between the calls of this range
+	total     int  // last SoftLayer-Total-Items seen, -1 if none
+	end       bool // a short page: the list ends inside the range
+	err       error
 }
 
 // fetchRange reads rows [off, off+n), in several calls when the page size
-// has been reduced. end reports a short page: the list ends inside the
-// range. total is the last SoftLayer-Total-Items seen (-1 if none).
-func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, dst []T) (rows []T, total int, end bool, err error) {
-	rows, total = dst, -1
+// has been reduced, each call after the first row of the list anchored on
+// the row before it.
+func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, res *rangeResult[T]) {
+	res.total = -1
+	rows := res.rows[:0]
+	defer func() { res.rows = rows }()
 	for got := 0; got < n; {
 		size := min(ls.size(), n-got)
+		p := off + got
+		lead := 0
+		if p > 0 {
+			lead = 1
+		}
 		r := ls.req
-		r.offset, r.limit = off+got, size
+		r.offset, r.limit = p-lead, size+lead
 		r.shrinkable = size > ls.minSize
 		base := len(rows)
 		var t int
@@ -105,26 +142,35 @@ func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, dst []T) (rows 
 			continue
 		}
 		if err != nil {
-			return rows[:base], total, false, err
+			rows = rows[:base]
+			res.err = err
+			return
 		}
 		ls.succeeded()
 		ls.c.stats.pages.Add(1)
+		if lead == 1 {
+			if len(rows) == base { // the list now ends before p
+				res.broken = true
+				return
+			}
+			aid := ls.id(&rows[base])
+			if got == 0 {
+				res.anchor, res.hasAnchor = aid, true
+			} else if aid != ls.id(&rows[base-1]) {
+				rows = rows[:base]
+				res.broken = true
+				return
+			}
+			rows = append(rows[:base], rows[base+1:]...)
+		}
+		res.total = t
 		page := len(rows) - base
-		total = t
 		got += page
 		if page < size {
-			return rows, total, true, nil
+			res.end = true
+			return
 		}
 	}
-	return rows, total, false, nil
-}
-
-type rangeResult[T any] struct {
-	done  chan struct{}
-	rows  []T
-	total int
-	end   bool
-	err   error
 }
 
 // each calls emit for every row of the list, in id order, each id once.
@@ -153,59 +199,70 @@ func (ls *lister[T]) each(ctx context.Context, emit func(T) bool) error {
 		}
 		return true, nil
 	}
+	// continues reports whether an anchored range follows what was emitted.
+	continues := func(res *rangeResult[T]) bool {
+		return !res.broken && res.hasAnchor && have && res.anchor <= lastID
+	}
 
 	P := ls.pageSize
-	rows, total, end, err := ls.fetchRange(ctx, 0, P, nil)
-	if err != nil {
+	var res rangeResult[T]
+	ls.fetchRange(ctx, 0, P, &res)
+	if res.err != nil {
+		return res.err
+	}
+	if ok, err := accept(res.rows); !ok || err != nil {
 		return err
 	}
-	if ok, err := accept(rows); !ok || err != nil {
-		return err
-	}
-	off := len(rows)
-	if end || (total >= 0 && off >= total) {
+	off, total := len(res.rows), res.total
+	if res.end || (total >= 0 && off >= total) {
 		return nil
 	}
-	if total > off {
+	if total > off && have {
 		var cont bool
-		off, total, cont, err = ls.prefetch(ctx, off, total, accept)
+		var err error
+		off, total, cont, err = ls.prefetch(ctx, off, total, accept, continues)
 		if err != nil || !cont {
 			return err
 		}
 	}
-	// Sequential tail: rows appended during paging, backtracking after a
-	// shrink, or a server that sends no total.
-	var buf []T
-	prev := total
+	// Sequential: rows appended during paging, re-reading after the list
+	// shifted, or a server that sends no total.
+	backtracks := 0
 	for {
-		rows, t, end, err := ls.fetchRange(ctx, off, P, buf[:0])
-		if err != nil {
-			return err
+		res.broken, res.hasAnchor, res.end, res.err = false, false, false, nil
+		ls.fetchRange(ctx, off, P, &res)
+		if res.err != nil {
+			return res.err
 		}
-		buf = rows
-		if t >= 0 && prev >= 0 && t < prev {
+		if off > 0 && !continues(&res) {
+			backtracks++
 			ls.c.stats.backtracks.Add(1)
-			off = max(0, off-(prev-t))
-			prev = t
+			if backtracks > maxBacktracks {
+				return fmt.Errorf("extract: %s: the list kept shifting during paging (%d re-reads): %w",
+					ls.req.name(), backtracks, ErrTransient)
+			}
+			off = max(0, off-P)
 			continue
 		}
-		if t >= 0 {
-			prev = t
-		}
-		if ok, err := accept(rows); !ok || err != nil {
+		if ok, err := accept(res.rows); !ok || err != nil {
 			return err
 		}
-		off += len(rows)
-		if end || len(rows) == 0 || (t >= 0 && off >= t) {
+		off += len(res.rows)
+		if res.total >= 0 {
+			total = res.total
+		}
+		if res.end || len(res.rows) == 0 || (total >= 0 && off >= total) {
 			return nil
 		}
 	}
 }
 
-// prefetch reads the ranges [off, total) known from the first page's total
-// with up to PageConcurrency calls in flight, emitting them in order. It
-// returns where sequential paging must resume and whether to go on.
-func (ls *lister[T]) prefetch(ctx context.Context, off, total int, accept func([]T) (bool, error)) (next, lastTotal int, cont bool, err error) {
+// prefetch reads the ranges [off, total) planned from the first page's
+// total with up to PageConcurrency calls in flight and accepts them in
+// order. It returns where sequential paging resumes and whether it must.
+func (ls *lister[T]) prefetch(ctx context.Context, off, total int,
+	accept func([]T) (bool, error), continues func(*rangeResult[T]) bool,
+) (next, lastTotal int, cont bool, err error) {
 	P := ls.pageSize
 	var offs []int
 	for o := off; o < total; o += P {
@@ -227,7 +284,7 @@ func (ls *lister[T]) prefetch(ctx context.Context, off, total int, accept func([
 			o := offs[launched]
 			wg.Go(func() {
 				defer close(r.done)
-				r.rows, r.total, r.end, r.err = ls.fetchRange(ctx2, o, P, nil)
+				ls.fetchRange(ctx2, o, P, r)
 			})
 		}
 	}
@@ -244,11 +301,9 @@ func (ls *lister[T]) prefetch(ctx context.Context, off, total int, accept func([
 		if r.err != nil {
 			return next, lastTotal, false, r.err
 		}
-		if r.total >= 0 && r.total < total {
-			// Rows were removed during paging: resume sequentially
-			// before this range, far enough back to cover the shift.
-			ls.c.stats.backtracks.Add(1)
-			return max(0, offs[i]-(total-r.total)), r.total, true, nil
+		if !continues(r) {
+			// The list shifted left under us: re-read from here in order.
+			return offs[i], lastTotal, true, nil
 		}
 		ok, err := accept(r.rows)
 		if !ok || err != nil {
