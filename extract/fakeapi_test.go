@@ -24,7 +24,7 @@ type fakeAPI struct {
 	invoices []fakeRow
 	items    map[int64][]fakeRow
 	faults   []func(w http.ResponseWriter) // consumed one per request
-	before   func(n int, r *http.Request)   // called with the request number, under mu
+	before   func(n int, r *http.Request)  // called with the request number, under mu
 	requests []*http.Request
 	n        int
 	auth     string // expected Authorization
