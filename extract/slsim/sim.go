@@ -1,0 +1,403 @@
+package slsim
+
+import (
+	"container/list"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+	_ "time/tzdata" // America/Chicago must load everywhere
+)
+
+// Credentials accepted by default.
+const (
+	DefaultUser        = "simuser"
+	DefaultAPIKey      = "simkey"
+	DefaultIAMKey      = "sim-iam-key"
+	DefaultBearerToken = "sim-bearer-token"
+)
+
+// DefaultHeavyInvoiceItems is the item count of the heaviest invoice when
+// Options.HeavyInvoiceItems is 0.
+const DefaultHeavyInvoiceItems = 20_000
+
+// Options configures a simulated account and the faults it serves.
+type Options struct {
+	Seed   int64
+	Months int       // months of history before Now (default 24)
+	Now    time.Time // simulated clock start (zero => time.Now()); the clock only moves by SetNow/Advance
+	Scale  float64   // multiplies resource counts (0 or 1 = default realistic account)
+	// HeavyInvoiceItems is the item count of the heaviest invoice (a month
+	// with a burst of hourly guests): 0 keeps DefaultHeavyInvoiceItems, -1 none.
+	HeavyInvoiceItems int
+
+	User, APIKey        string // classic credentials (defaults DefaultUser/DefaultAPIKey)
+	IAMKey, BearerToken string // Basic apikey:<IAMKey>; Authorization: Bearer <BearerToken>
+
+	// Faults.
+	Latency, Jitter time.Duration
+	RateLimit       float64 // requests/second per credential; 0 => 50 (the real limit); <0 => off
+	ErrorRate       float64 // HTTP 500 {"error":"Internal Error","code":"SoftLayer_Exception_Public"}
+	Error200Rate    float64 // the same body with HTTP 200
+	MaxPageBytes    int     // a response body larger than this => HTTP 500 Internal Error; 0 => off
+	TruncateRate    float64 // the body is cut in half and the connection closed
+	MalformedRate   float64 // the body is not valid JSON
+	ResetRate       float64 // the connection is reset without a response
+	SlowRate        float64 // sleep SlowDelay before answering
+	SlowDelay       time.Duration
+	// ShuffleUnsorted returns results without an orderBy in a new random
+	// order on every call.
+	ShuffleUnsorted bool
+	// BareObjectOnLimitOne returns a bare object instead of a one-element
+	// array when resultLimit has limit 1 (a REST quirk).
+	BareObjectOnLimitOne bool
+	// DropLocalsOnRelationalOnly returns no local properties at a mask level
+	// that names only relational properties (a REST inconsistency).
+	DropLocalsOnRelationalOnly bool
+	// InconsistentInvoices invoices get an invoiceTotalAmount 0.01 higher
+	// than the sum of their items; Truth().Unreconciled lists them.
+	InconsistentInvoices int
+	FaultSeed            int64
+	Logger               *slog.Logger // nil => discard
+}
+
+// Sim is a simulated SoftLayer account behind the REST API. It is safe for
+// concurrent use.
+type Sim struct {
+	opts    Options
+	log     *slog.Logger
+	central *time.Location
+	account accountInfo
+
+	mu     sync.Mutex // guards now, model, cache, onClock
+	now    time.Time
+	model  *model
+	cache  map[int]*list.Element
+	lru    *list.List
+	watch  []func()
+	faults faultState
+	stats  statsState
+	limit  limiter
+}
+
+const cacheInvoices = 8
+
+// invoiceData is the derived content of one invoice, cached.
+type invoiceData struct {
+	h        *header
+	items    []item
+	children [][]int32 // by item index
+	assoc    [][]int32 // items whose associatedInvoiceItemId is the index
+}
+
+type accountInfo struct {
+	id                                                   int64
+	companyName, firstName, lastName, address1, address2 string
+	city, state, postalCode, country, email, officePhone string
+}
+
+// New builds the account for o. It fails on invalid options.
+func New(o Options) (*Sim, error) {
+	if o.Months == 0 {
+		o.Months = 24
+	}
+	if o.Months < 0 || o.Months > 240 {
+		return nil, fmt.Errorf("slsim: months %d out of range 1..240", o.Months)
+	}
+	if o.Scale == 0 {
+		o.Scale = 1
+	}
+	if o.Scale < 0 || o.Scale > 1000 {
+		return nil, fmt.Errorf("slsim: scale %v out of range (0,1000]", o.Scale)
+	}
+	switch {
+	case o.HeavyInvoiceItems == 0:
+		o.HeavyInvoiceItems = DefaultHeavyInvoiceItems
+	case o.HeavyInvoiceItems < -1:
+		return nil, fmt.Errorf("slsim: heavy invoice items %d: want >= -1", o.HeavyInvoiceItems)
+	}
+	if o.HeavyInvoiceItems > 5_000_000 {
+		return nil, fmt.Errorf("slsim: heavy invoice items %d: at most 5000000", o.HeavyInvoiceItems)
+	}
+	for _, r := range []float64{o.ErrorRate, o.Error200Rate, o.TruncateRate, o.MalformedRate, o.ResetRate, o.SlowRate} {
+		if r < 0 || r > 1 {
+			return nil, fmt.Errorf("slsim: fault rate %v out of range [0,1]", r)
+		}
+	}
+	if o.Latency < 0 || o.Jitter < 0 || o.SlowDelay < 0 || o.MaxPageBytes < 0 || o.InconsistentInvoices < 0 {
+		return nil, errors.New("slsim: durations, max page bytes and inconsistent invoices must not be negative")
+	}
+	if o.User == "" {
+		o.User = DefaultUser
+	}
+	if o.APIKey == "" {
+		o.APIKey = DefaultAPIKey
+	}
+	if o.IAMKey == "" {
+		o.IAMKey = DefaultIAMKey
+	}
+	if o.BearerToken == "" {
+		o.BearerToken = DefaultBearerToken
+	}
+	if o.RateLimit == 0 {
+		o.RateLimit = 50
+	}
+	if o.SlowDelay == 0 {
+		o.SlowDelay = 2 * time.Second
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	o.Now = o.Now.Truncate(time.Second)
+	lg := o.Logger
+	if lg == nil {
+		lg = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	central, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		return nil, fmt.Errorf("slsim: load America/Chicago: %w", err)
+	}
+	s := &Sim{opts: o, log: lg, central: central, now: o.Now, cache: map[int]*list.Element{}, lru: list.New()}
+	r := newRNG(o.Seed, 5)
+	s.account = accountInfo{
+		id:          int64(300_000 + r.intn(700_000)),
+		companyName: pick(r, []string{"Example Widgets Inc.", "Z\u00fcrich Data AG", "Acme Cloud / Ops"}),
+		firstName:   pick(r, []string{"Ada", "Grace", "Linus"}),
+		lastName:    pick(r, []string{"Lovelace", "Hopper", "M\u00fcller"}),
+		address1:    itoa(100+r.intn(9000)) + " Alpha Rd",
+		city:        "Dallas", state: "TX", postalCode: "75244-4608", country: "US",
+		email:       "billing@example.com", officePhone: "2815550100",
+	}
+	nowC := o.Now.In(central)
+	start := time.Date(nowC.Year(), nowC.Month()-time.Month(o.Months), 1, 0, 0, 0, 0, central)
+	heavyMonth := -1
+	if o.HeavyInvoiceItems > 0 {
+		heavyMonth = o.Months / 2
+	}
+	heavy := o.HeavyInvoiceItems
+	if heavy < 0 {
+		heavy = 0
+	}
+	s.model = newModel(o.Seed, o.Scale, heavy, start, heavyMonth, central)
+	s.model.ensure(o.Now)
+	s.markInconsistent()
+	s.faults.rng = newRNG(o.FaultSeed, 6)
+	s.limit.init(o.RateLimit)
+	return s, nil
+}
+
+// markInconsistent picks InconsistentInvoices closed invoices with items,
+// visible at the start clock.
+func (s *Sim) markInconsistent() {
+	var cands []*header
+	for _, h := range s.model.headers {
+		v := view{h, s.now}
+		if !h.visible.After(s.now) && v.closed() && h.base.items > 0 {
+			cands = append(cands, h)
+		}
+	}
+	r := newRNG(s.opts.Seed, 7)
+	for n := 0; n < s.opts.InconsistentInvoices && len(cands) > 0; n++ {
+		i := r.intn(len(cands))
+		cands[i].inconsistent = true
+		cands = append(cands[:i], cands[i+1:]...)
+	}
+}
+
+// Now returns the simulated clock.
+func (s *Sim) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now
+}
+
+// SetNow moves the simulated clock to t (forward or back). Invoices appear,
+// close and change as a function of the clock.
+func (s *Sim) SetNow(t time.Time) {
+	s.mu.Lock()
+	s.now = t.Truncate(time.Second)
+	s.model.ensure(s.now)
+	watch := append([]func(){}, s.watch...)
+	s.mu.Unlock()
+	s.log.Info("slsim: clock moved", "now", t.UTC().Format(time.RFC3339))
+	for _, f := range watch {
+		f()
+	}
+}
+
+// Advance moves the simulated clock by d.
+func (s *Sim) Advance(d time.Duration) { s.SetNow(s.Now().Add(d)) }
+
+// OnClock registers f, called after every clock move (outside the lock).
+func (s *Sim) OnClock(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.watch = append(s.watch, f)
+}
+
+// snapshot returns the clock and the headers visible at it, in ord order.
+func (s *Sim) snapshot() (time.Time, []*header) {
+	s.mu.Lock()
+	now := s.now
+	s.mu.Unlock()
+	return now, s.visible(now)
+}
+
+// visible returns the headers visible at t, in ord (= id) order.
+func (s *Sim) visible(t time.Time) []*header {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	hs := s.model.headers
+	out := make([]*header, 0, len(hs))
+	for _, h := range hs {
+		if !h.visible.After(t) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// resource returns resource i.
+func (s *Sim) resource(i int) *resource {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.model.resources[i]
+}
+
+// resources returns the resources active at t that appear on the next
+// invoice.
+func (s *Sim) resources(t time.Time) []*resource {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*resource
+	for _, r := range s.model.resources {
+		if r.activeAt(t) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// balance is the account balance at t: visible invoice totals minus the
+// payments made by t.
+func (s *Sim) balance(t time.Time) money {
+	var b money
+	for _, h := range s.visible(t) {
+		v := view{h, t}
+		b += v.totals().total()
+		if v.paid() {
+			b -= h.base.total()
+		}
+	}
+	return b
+}
+
+// header returns the invoice id visible at now, or nil.
+func (s *Sim) header(id int64, now time.Time) *header {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.model.byID[id]
+	if h == nil || h.visible.After(now) {
+		return nil
+	}
+	return h
+}
+
+// data returns the derived items of h, from the LRU cache when possible.
+func (s *Sim) data(h *header) *invoiceData {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.cache[h.ord]; ok {
+		s.lru.MoveToFront(e)
+		return e.Value.(*invoiceData)
+	}
+	d := &invoiceData{h: h, items: s.model.items(h)}
+	if h.adj != nil {
+		d.items = append(d.items, adjustmentItem(h))
+	}
+	d.children = make([][]int32, len(d.items))
+	d.assoc = make([][]int32, len(d.items))
+	for i := range d.items {
+		if p := d.items[i].parent; p >= 0 {
+			d.children[p] = append(d.children[p], int32(i))
+		}
+		if a := d.items[i].assoc; a >= 0 {
+			d.assoc[a] = append(d.assoc[a], int32(i))
+		}
+	}
+	s.cache[h.ord] = s.lru.PushFront(d)
+	for s.lru.Len() > cacheInvoices {
+		e := s.lru.Back()
+		s.lru.Remove(e)
+		delete(s.cache, e.Value.(*invoiceData).h.ord)
+	}
+	return d
+}
+
+// visibleItems returns the number of items of d visible at now (the late
+// adjustment item is the last one and appears at its time).
+func (d *invoiceData) visibleItems(now time.Time) int {
+	if d.h.adj != nil && now.Before(d.h.adj.visible) {
+		return len(d.items) - 1
+	}
+	return len(d.items)
+}
+
+// Truth is the ground truth at the current clock.
+type Truth struct {
+	Now          time.Time     `json:"now"`
+	AccountID    int64         `json:"accountId"`
+	Periods      []PeriodTruth `json:"periods"`
+	Unreconciled []int64       `json:"unreconciled"` // invoice ids whose invoiceTotalAmount != Σ items
+}
+
+// PeriodTruth sums one billing period (YYYY-MM of createDate in US Central).
+// Amounts are exact decimal strings ("-12.5", "0.09", "0").
+type PeriodTruth struct {
+	Period             string `json:"period"`
+	Invoices           int64  `json:"invoices"`
+	Items              int64  `json:"items"`
+	InvoiceTotalAmount string `json:"invoiceTotalAmount"` // Σ invoiceTotalAmount as reported by the API
+	ItemsAmount        string `json:"itemsAmount"`        // Σ over items of fees + taxes
+}
+
+// Truth computes the ground truth from the model at the current clock.
+func (s *Sim) Truth() Truth {
+	now, hs := s.snapshot()
+	type acc struct {
+		inv, items int64
+		total, amt money
+	}
+	by := map[string]*acc{}
+	var keys []string
+	t := Truth{Now: now.UTC(), AccountID: s.account.id, Unreconciled: []int64{}}
+	for _, h := range hs {
+		v := view{h, now}
+		p := h.create.In(s.central).Format("2006-01")
+		a := by[p]
+		if a == nil {
+			a = &acc{}
+			by[p] = a
+			keys = append(keys, p)
+		}
+		tt := v.totals()
+		a.inv++
+		a.items += tt.items
+		a.total += v.invoiceTotalAmount()
+		a.amt += tt.itemsAmount
+		if h.inconsistent {
+			t.Unreconciled = append(t.Unreconciled, h.id)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		a := by[k]
+		t.Periods = append(t.Periods, PeriodTruth{Period: k, Invoices: a.inv, Items: a.items,
+			InvoiceTotalAmount: a.total.plain(), ItemsAmount: a.amt.plain()})
+	}
+	sort.Slice(t.Unreconciled, func(i, j int) bool { return t.Unreconciled[i] < t.Unreconciled[j] })
+	return t
+}
