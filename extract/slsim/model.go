@@ -78,11 +78,11 @@ type header struct {
 
 // totals of a set of items.
 type totals struct {
-	items                          int64
-	topLevel                       int64
-	recurring, recurringTax        money
-	oneTime, oneTimeTax            money // one-time + setup + labor
-	itemsAmount                    money // Σ own fees + taxes
+	items                   int64
+	topLevel                int64
+	recurring, recurringTax money
+	oneTime, oneTimeTax     money // one-time + setup + labor
+	itemsAmount             money // Σ own fees + taxes
 }
 
 func (t totals) preTax() money { return t.recurring + t.oneTime }

@@ -169,7 +169,7 @@ func New(o Options) (*Sim, error) {
 		lastName:    pick(r, []string{"Lovelace", "Hopper", "M\u00fcller"}),
 		address1:    itoa(100+r.intn(9000)) + " Alpha Rd",
 		city:        "Dallas", state: "TX", postalCode: "75244-4608", country: "US",
-		email:       "billing@example.com", officePhone: "2815550100",
+		email: "billing@example.com", officePhone: "2815550100",
 	}
 	nowC := o.Now.In(central)
 	start := time.Date(nowC.Year(), nowC.Month()-time.Month(o.Months), 1, 0, 0, 0, 0, central)
