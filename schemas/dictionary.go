@@ -58,7 +58,11 @@ func DataDictionary() string {
 		fmt.Fprintf(&b, "| | `%s` | string | VARCHAR | (folder name) | no | %s |\n\n", PartitionColumn, mdEscape(partitionDoc))
 	}
 
-	b.WriteString("## Views\n\nCreated by both `invoicelake ddl athena` and `invoicelake ddl duckdb`.\n\n")
+	b.WriteString("## Views\n\nCreated by both `invoicelake ddl athena` and `invoicelake ddl duckdb`. " +
+		"In DuckDB the tables are views over `read_parquet(LOCATION/<table>/billing_period=*/*.parquet, hive_partitioning = true, " +
+		"hive_types = {'billing_period': VARCHAR})`; DuckDB binds a view when it is created and fails with \"No files found\" " +
+		"while a table has no file yet, so run `invoicelake ddl duckdb` after the first export. " +
+		"In Athena, partition projection finds every month from 2010-01 to now without MSCK REPAIR or a crawler.\n\n")
 	for _, v := range views {
 		fmt.Fprintf(&b, "### `%s`\n\n%s\n\n```sql\n%s\n```\n\n", v.Name, v.Doc, v.sql(InvoicesTable, ItemsTable))
 	}
