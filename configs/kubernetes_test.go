@@ -1064,6 +1064,13 @@ func iamProblems(p iamPolicy, bucket, prefix string) []string {
 					bad("%s: resource %q is not one KMS key ARN", where, r)
 				}
 			}
+		case slices.Equal(s.Action, []string{"s3:ListBucketMultipartUploads"}):
+			// Recovery aborts the multipart uploads a dead run left. This
+			// action takes no s3:prefix condition: it is bucket-wide, and
+			// alone in its statement so that it is the only bucket-wide one.
+			if !slices.Equal(s.Resource, []string{bucketARN}) {
+				bad("%s: s3:ListBucketMultipartUploads on %v, want only %s", where, s.Resource, bucketARN)
+			}
 		case slices.Equal(s.Action, []string{"s3:ListBucket"}):
 			if !slices.Equal(s.Resource, []string{bucketARN}) {
 				bad("%s: s3:ListBucket on %v, want only %s", where, s.Resource, bucketARN)
@@ -1090,9 +1097,9 @@ func iamProblems(p iamPolicy, bucket, prefix string) []string {
 			}
 		}
 	}
-	for _, a := range []string{"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"} {
+	for _, a := range []string{"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucketMultipartUploads", "s3:AbortMultipartUpload"} {
 		if !granted[a] {
-			bad("%s is not granted: the tool lists, reads, writes and deletes under the prefix", a)
+			bad("%s is not granted: the tool lists, reads, writes and deletes under the prefix, and aborts the uploads a dead run left", a)
 		}
 	}
 	return out
@@ -1142,17 +1149,22 @@ func TestIAMPolicy(t *testing.T) {
 		mutate func(p *iamPolicy)
 		want   string
 	}{
-		{"s3:*", func(p *iamPolicy) { p.Statement[1].Action = append(p.Statement[1].Action, "s3:*") }, "wildcard action"},
-		{"*", func(p *iamPolicy) { p.Statement[1].Action = iamStrings{"*"} }, "wildcard action"},
-		{"resource *", func(p *iamPolicy) { p.Statement[1].Resource = iamStrings{"*"} }, "wildcard resource"},
-		{"whole bucket", func(p *iamPolicy) { p.Statement[1].Resource = iamStrings{"arn:aws:s3:::" + bucket + "/*"} }, "want arn:aws:s3:::"},
+		{"s3:*", func(p *iamPolicy) { p.Statement[2].Action = append(p.Statement[2].Action, "s3:*") }, "wildcard action"},
+		{"*", func(p *iamPolicy) { p.Statement[2].Action = iamStrings{"*"} }, "wildcard action"},
+		{"resource *", func(p *iamPolicy) { p.Statement[2].Resource = iamStrings{"*"} }, "wildcard resource"},
+		{"whole bucket", func(p *iamPolicy) { p.Statement[2].Resource = iamStrings{"arn:aws:s3:::" + bucket + "/*"} }, "want arn:aws:s3:::"},
 		{"list without condition", func(p *iamPolicy) { p.Statement[0].Condition = nil }, "no StringLike s3:prefix"},
 		{"list another prefix", func(p *iamPolicy) { p.Statement[0].Condition["StringLike"]["s3:prefix"] = iamStrings{"*"} }, "is outside"},
-		{"extra action", func(p *iamPolicy) { p.Statement[1].Action = append(p.Statement[1].Action, "s3:PutBucketPolicy") }, "is not needed"},
-		{"kms on every key", func(p *iamPolicy) { p.Statement[2].Resource = iamStrings{"*"} }, "wildcard resource"},
-		{"kms mixed into s3", func(p *iamPolicy) { p.Statement[1].Action = append(p.Statement[1].Action, "kms:Decrypt") }, "mixes s3 and kms"},
-		{"deny", func(p *iamPolicy) { p.Statement[1].Effect = "Deny" }, "want Allow"},
-		{"no delete", func(p *iamPolicy) { p.Statement[1].Action = iamStrings{"s3:GetObject", "s3:PutObject"} }, "s3:DeleteObject is not granted"},
+		{"extra action", func(p *iamPolicy) { p.Statement[2].Action = append(p.Statement[2].Action, "s3:PutBucketPolicy") }, "is not needed"},
+		{"kms on every key", func(p *iamPolicy) { p.Statement[3].Resource = iamStrings{"*"} }, "wildcard resource"},
+		{"kms mixed into s3", func(p *iamPolicy) { p.Statement[2].Action = append(p.Statement[2].Action, "kms:Decrypt") }, "mixes s3 and kms"},
+		{"deny", func(p *iamPolicy) { p.Statement[2].Effect = "Deny" }, "want Allow"},
+		{"no delete", func(p *iamPolicy) { p.Statement[2].Action = iamStrings{"s3:GetObject", "s3:PutObject"} }, "s3:DeleteObject is not granted"},
+		{"uploads listed with extra rights", func(p *iamPolicy) {
+			p.Statement[1].Action = append(p.Statement[1].Action, "s3:GetObject")
+		}, "is not needed"},
+		{"uploads listed on another bucket", func(p *iamPolicy) { p.Statement[1].Resource = iamStrings{"arn:aws:s3:::other"} }, "want only arn:aws:s3:::"},
+		{"no multipart cleanup", func(p *iamPolicy) { p.Statement = slices.Delete(p.Statement, 1, 2) }, "s3:ListBucketMultipartUploads is not granted"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
