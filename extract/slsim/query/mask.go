@@ -126,6 +126,11 @@ func (e *MaskError) Error() string {
 //   - duplicated properties, which are merged (mask[category[name],category[id]]
 //     is mask[category[name,id]]).
 //
+// Inside brackets "mask" and "filteredMask" are ordinary property names, so
+// the forms sl-go's Mask() produces by wrapping a mask twice
+// (mask[mask.id,...], mask[filteredMask[...]]) parse, and Resolve rejects
+// them as unknown properties.
+//
 // Syntax errors (unbalanced brackets, empty elements, stray characters)
 // return a *MaskError with Syntax and Offset set. Property names are checked
 // later, by Resolve.

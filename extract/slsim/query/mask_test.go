@@ -268,6 +268,9 @@ func TestResolveErrors(t *testing.T) {
 		{itemType, "mask[id[foo]]", "Property 'foo' not valid for 'SoftLayer_Billing_Invoice_Item::id'."},
 		{invoiceType, "mask[itemCount[x]]", "Property 'x' not valid for 'SoftLayer_Billing_Invoice::itemCount'."},
 		{invoiceType, "mask[Id]", "Property 'Id' not valid for 'SoftLayer_Billing_Invoice'."},
+		// sl-go's Mask() wraps these forms again (softlayer-api.md §1.5 pitfall).
+		{invoiceType, "mask[mask.id,mask.createDate]", "Property 'mask' not valid for 'SoftLayer_Billing_Invoice'."},
+		{invoiceType, "mask[filteredMask[id]]", "Property 'filteredMask' not valid for 'SoftLayer_Billing_Invoice'."},
 	}
 	for _, tt := range tests {
 		m, err := ParseMask(tt.mask)

@@ -71,6 +71,17 @@ type literal struct {
 
 var relDateRE = regexp.MustCompile(`(?i)^(>=|<=|!=|>|<|=)?\s*(?:sysdate|currentdate)\s*(?:([-+])\s*(\d{1,7}))?$`)
 
+// matchRelDate runs relDateRE only on strings that can match it, keeping
+// the common operations ("OPEN", "^= dal") free of regexp work.
+func matchRelDate(t string) []string {
+	for i := 0; i+4 <= len(t); i++ {
+		if strings.EqualFold(t[i:i+4], "date") {
+			return relDateRE.FindStringSubmatch(t)
+		}
+	}
+	return nil
+}
+
 // compileLiteral compiles an "operation" value or an in/or/and data value.
 // withOps says whether a string may start with a literal operator (false for
 // the values of "in", which are plain values).
@@ -103,7 +114,7 @@ func compileOperation(raw string) literal {
 	case "is null":
 		return literal{op: opIsNull}
 	}
-	if m := relDateRE.FindStringSubmatch(t); m != nil {
+	if m := matchRelDate(t); m != nil {
 		l := literal{op: opRelDate, relOp: opEq}
 		switch m[1] {
 		case ">=":
@@ -151,8 +162,11 @@ func operand(op litOp, s string) literal {
 	case opEq, opNe, opGt, opGe, opLt, opLe:
 		l.num = parseNumber(s)
 		l.date = parseFilterDate(s)
-		if b, err := strconv.ParseBool(s); err == nil {
-			l.boolOK, l.boolVal = true, b
+		switch s {
+		case "1", "t", "T", "true", "TRUE", "True":
+			l.boolOK, l.boolVal = true, true
+		case "0", "f", "F", "false", "FALSE", "False":
+			l.boolOK, l.boolVal = true, false
 		}
 	}
 	return l
