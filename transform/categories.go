@@ -13,11 +13,14 @@ import (
 
 // CategoryMap maps the categoryCode of a top-level invoice item to the
 // SoftLayer service its resourceTableId belongs to ("server" ->
-// "SoftLayer_Hardware_Server"). The zero value is an empty map. A CategoryMap
-// is read-only once a Transformer uses it.
+// "SoftLayer_Hardware_Server"). A code may also be known to have no service
+// (YAML null, e.g. "credit: ~"): its rows get resource_service NULL without
+// counting as unknown. The zero value is an empty map. A CategoryMap is
+// read-only once a Transformer uses it.
 type CategoryMap struct {
 	// services holds one *string per service name, shared by every row that
-	// carries it, so mapping allocates nothing per row.
+	// carries it, so mapping allocates nothing per row; nil for a code known
+	// to have no service.
 	services map[string]*string
 }
 
@@ -25,13 +28,15 @@ type CategoryMap struct {
 //
 //	categories:
 //	  server: SoftLayer_Hardware_Server
+//	  credit: ~   # known, no resource service
 type categoryFile struct {
-	Categories map[string]string `yaml:"categories"`
+	Categories map[string]*string `yaml:"categories"`
 }
 
 // ParseCategoryMap parses a category map file (configs/categories.yaml's
 // format). Decoding is strict: unknown keys, duplicate codes, empty codes or
-// services, and codes or services with surrounding or inner spaces are errors.
+// services (null is "no service", "" is an error), and codes or services
+// with spaces are errors.
 func ParseCategoryMap(data []byte) (*CategoryMap, error) {
 	var f categoryFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -48,10 +53,15 @@ func ParseCategoryMap(data []byte) (*CategoryMap, error) {
 	}
 	m := &CategoryMap{services: make(map[string]*string, len(f.Categories))}
 	interned := make(map[string]*string)
-	for code, svc := range f.Categories {
+	for code, sp := range f.Categories {
 		if code == "" || strings.ContainsAny(code, " \t\r\n") {
 			return nil, fmt.Errorf("transform: parse category map: code %q: want a non-empty code without spaces", code)
 		}
+		if sp == nil {
+			m.services[code] = nil
+			continue
+		}
+		svc := *sp
 		if svc == "" || strings.ContainsAny(svc, " \t\r\n") {
 			return nil, fmt.Errorf("transform: parse category map: code %q: service %q: want a non-empty service name without spaces", code, svc)
 		}
@@ -79,11 +89,12 @@ func (m *CategoryMap) Merge(override *CategoryMap) {
 	}
 }
 
-// Service returns the service of code and whether the map knows it.
+// Service returns the service of code and whether the map knows the code;
+// a code known to have no service gives "", true.
 func (m *CategoryMap) Service(code string) (string, bool) {
-	p := m.lookup(code)
+	p, ok := m.lookup(code)
 	if p == nil {
-		return "", false
+		return "", ok
 	}
 	return *p, true
 }
@@ -109,9 +120,10 @@ func (m *CategoryMap) Codes() []string {
 	return out
 }
 
-func (m *CategoryMap) lookup(code string) *string {
+func (m *CategoryMap) lookup(code string) (*string, bool) {
 	if m == nil {
-		return nil
+		return nil, false
 	}
-	return m.services[code]
+	p, ok := m.services[code]
+	return p, ok
 }

@@ -68,6 +68,17 @@ func TestCategoryMapMerge(t *testing.T) {
 	if got := m.Len(); got != n+1 {
 		t.Errorf("got %d codes after merge, want %d", got, n+1)
 	}
+	none, err := transform.ParseCategoryMap([]byte("categories:\n  server: ~\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Merge(none)
+	if got, known := m.Service("server"); got != "" || !known {
+		t.Errorf("after merging server: ~, got %q, %t; want no service, known", got, known)
+	}
+	if _, known := m.Service("nope"); known {
+		t.Errorf("got code nope known, want unknown")
+	}
 	var empty transform.CategoryMap
 	empty.Merge(user)
 	if diff := cmp.Diff([]string{"vlan_firewall", "workspace"}, empty.Codes()); diff != "" {
@@ -81,6 +92,7 @@ func TestParseCategoryMapErrors(t *testing.T) {
 		{"unknown key", "categories: {server: X}\nservices: {}\n", "field services not found"},
 		{"duplicate code", "categories:\n  server: A\n  server: B\n", "already defined"},
 		{"empty service", "categories:\n  server: \"\"\n", `code "server": service ""`},
+		{"empty code", "categories:\n  \"\": X\n", `code ""`},
 		{"space in service", "categories:\n  server: Soft Layer\n", `service "Soft Layer"`},
 		{"not a map", "categories: [server]\n", "cannot unmarshal"},
 		{"two documents", "categories: {a: B}\n---\ncategories: {c: D}\n", "single YAML document"},
@@ -104,8 +116,8 @@ func FuzzParseCategoryMap(f *testing.F) {
 			return
 		}
 		for _, c := range m.Codes() {
-			if svc, ok := m.Service(c); !ok || svc == "" {
-				t.Fatalf("code %q: got service %q, %t; want a non-empty service", c, svc, ok)
+			if svc, ok := m.Service(c); !ok || strings.ContainsAny(svc, " \t\r\n") {
+				t.Fatalf("code %q: got service %q, %t; want a known code and a service without spaces", c, svc, ok)
 			}
 		}
 	})

@@ -79,7 +79,7 @@ type Stats struct {
 	Items        int64 // item rows in those Results
 	Reconciled   int64 // invoices whose items matched every total and itemCount
 	Unreconciled int64 // invoices that did not: published marked (mark) or failed (fail)
-	UnmappedRows int64 // item rows with resource_service NULL (unknown top-level code)
+	UnmappedRows int64 // item rows with resource_service NULL (unknown or no-service top-level code)
 	// UnknownCategories counts top-level items per categoryCode missing from
 	// the category map.
 	UnknownCategories map[string]int64
@@ -154,8 +154,9 @@ func (t *Transformer) Invoice(inv schemas.Invoice, items []schemas.InvoiceItem) 
 	for i := range rows {
 		r := &rows[i]
 		if r.Depth == 0 {
-			svc = t.cats.lookup(r.CategoryCode)
-			if svc == nil {
+			var known bool
+			svc, known = t.cats.lookup(r.CategoryCode)
+			if !known {
 				if t.strict {
 					return Result{}, &UnknownCategoryError{InvoiceID: inv.ID, ItemID: r.ItemID, Code: r.CategoryCode}
 				}

@@ -18,6 +18,7 @@ const testCategories = `
 categories:
   server: SoftLayer_Hardware_Server
   guest_core: SoftLayer_Virtual_Guest
+  credit: ~
 `
 
 func testMap(t testing.TB) *CategoryMap {
@@ -96,6 +97,12 @@ func TestInvoiceCategories(t *testing.T) {
 			nil,
 		},
 		{
+			"code known to have no service: NULL, not unknown",
+			[]schemas.InvoiceItem{item(1, 0, "credit"), item(2, 1, "server")},
+			[]*string{nil, nil},
+			nil,
+		},
+		{
 			"empty code is an unknown code",
 			[]schemas.InvoiceItem{item(1, 0, "")},
 			[]*string{nil},
@@ -151,6 +158,10 @@ func TestInvoiceUnknownCodesWarnedOnce(t *testing.T) {
 
 func TestInvoiceStrictCategories(t *testing.T) {
 	tr := newT(t, Options{StrictCategories: true})
+	if _, err := tr.Invoice(schemas.Invoice{ID: 7, CreateDate: mustTime("2024-01-05T00:00:00Z")},
+		[]schemas.InvoiceItem{item(1, 0, "credit")}); err != nil {
+		t.Errorf("a code known to have no service: got %v, want nil", err)
+	}
 	_, err := tr.Invoice(schemas.Invoice{ID: 7, CreateDate: mustTime("2024-01-05T00:00:00Z")},
 		[]schemas.InvoiceItem{item(1, 0, "server"), item(2, 1, "ram"), item(3, 0, "mystery")})
 	var ue *UnknownCategoryError
