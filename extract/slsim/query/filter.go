@@ -148,6 +148,9 @@ func (f *Filter) Match(r Record, now time.Time, loc *time.Location) bool {
 	if f == nil || f.root == nil || !f.root.filtering {
 		return true
 	}
+	if r == nil {
+		return false // a null object satisfies no condition
+	}
 	if loc == nil {
 		loc = CentralTime()
 	}

@@ -232,6 +232,9 @@ func TestFilterUnder(t *testing.T) {
 	if !u.Match(items[0], now, central) || !nilF.Match(items[0], now, nil) || u.Restricts() {
 		t.Errorf("nil Filter: got no match, want match all")
 	}
+	if f.Under("invoices").Match(nil, now, central) {
+		t.Errorf("restricting filter Match(nil record): got true, want false")
+	}
 	if u.Under("x") == nil {
 		t.Errorf("Under of Under: got nil, want a filter")
 	}
