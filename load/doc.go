@@ -1,0 +1,21 @@
+// Package load is the only package that knows Parquet files and object
+// stores: the streaming Parquet writer, the lake layout, manifests, the
+// publish/recover protocol, the run lock, and the Bucket contract with its
+// local-folder (FileBucket) and S3 (S3Bucket) implementations.
+//
+// A run uses it like this:
+//
+//	b, _ := load.OpenLocation(ctx, "s3://bucket/prefix", s3cfg)
+//	lake := load.NewLake(b, load.Options{Logger: log})
+//	lock, err := lake.Lock(ctx, holder, 30*time.Minute) // *LockedError if another run holds it
+//	defer lock.Release(ctx)
+//	lake.Recover(ctx)                                  // clean what a dead run left
+//	w, _ := lake.Begin(period, load.RunInfo{RunID: id, Watermark: wm})
+//	for each invoice in increasing invoice_id order { w.Add(invoiceRow, itemRows) }
+//	manifest, err := w.Publish(ctx)                    // or w.Abort()
+//
+// Layout, the publish protocol and what readers see while a period is
+// replaced are described in docs/LAYOUT.md. Bucket.List is an iterator whose
+// first error ends the sequence. Money stays exact (schemas.Decimal and
+// schemas.Sum) from rows to manifests; nothing is rounded.
+package load
