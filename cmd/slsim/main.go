@@ -65,6 +65,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&o.ShuffleUnsorted, "shuffle-unsorted", false, "return results without orderBy in a random order")
 	fs.BoolVar(&o.BareObjectOnLimitOne, "bare-object-on-limit-one", false, "return a bare object for resultLimit with limit 1")
 	fs.BoolVar(&o.DropLocalsOnRelationalOnly, "drop-locals-on-relational-only", false, "no locals at a mask level naming only relational properties")
+	fs.BoolVar(&o.OmitNullLocals, "omit-null-locals", false, "leave null local properties out instead of writing null")
 	fs.IntVar(&o.InconsistentInvoices, "inconsistent-invoices", 0, "invoices whose invoiceTotalAmount is off by 0.01")
 	fs.Int64Var(&o.FaultSeed, "fault-seed", 1, "seed of the random faults")
 	if err := fs.Parse(args); err != nil {

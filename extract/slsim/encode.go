@@ -20,6 +20,7 @@ type encoder struct {
 	loc      *time.Location
 	now      time.Time
 	filtered bool // filteredMask: the filter also restricts nested arrays
+	omitNull bool // leave out null locals
 }
 
 const dateLayout = "2006-01-02T15:04:05-07:00"
@@ -44,6 +45,9 @@ func (e *encoder) record(r query.Record, t *query.Type, sel *query.Selection, f 
 			continue
 		}
 		v, _ := r.Field(name)
+		if v == nil && e.omitNull {
+			continue
+		}
 		key(name)
 		e.value(v)
 	}

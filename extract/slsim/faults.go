@@ -258,6 +258,9 @@ func (l *limiter) allow(cred string, t time.Time) bool {
 }
 
 func (l *limiter) message() string {
+	if l.off {
+		return "Rate limit of 50 requests for every 1 second(s) exceeded."
+	}
 	secs := int(math.Round(l.window.Seconds()))
 	if secs < 1 {
 		secs = 1

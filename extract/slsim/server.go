@@ -434,7 +434,7 @@ func (s *Sim) call(rt route, rawQuery string) answer {
 	}
 	ropts := query.ResolveOptions{DropLocalsOnRelationalOnly: s.opts.DropLocalsOnRelationalOnly}
 	enc := func(w *bufio.Writer) *encoder {
-		return &encoder{w: w, loc: s.central, now: now, filtered: mask.Filtered()}
+		return &encoder{w: w, loc: s.central, now: now, filtered: mask.Filtered(), omitNull: s.opts.OmitNullLocals}
 	}
 
 	if prop == "" { // getObject

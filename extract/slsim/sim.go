@@ -57,6 +57,10 @@ type Options struct {
 	// DropLocalsOnRelationalOnly returns no local properties at a mask level
 	// that names only relational properties (a REST inconsistency).
 	DropLocalsOnRelationalOnly bool
+	// OmitNullLocals leaves null local properties out instead of writing
+	// explicit nulls (some real REST captures look like this; slcli's
+	// invoice-detail is written for it).
+	OmitNullLocals bool
 	// InconsistentInvoices invoices get an invoiceTotalAmount 0.01 higher
 	// than the sum of their items; Truth().Unreconciled lists them.
 	InconsistentInvoices int
