@@ -1,6 +1,7 @@
 package query
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -453,4 +454,46 @@ func TestSampleFilters(t *testing.T) {
 			t.Errorf("ParseFilter(%s): got (%v, %v), want a filter", raw, f, err)
 		}
 	}
+}
+
+func TestMatchValueTypes(t *testing.T) {
+	tests := []struct {
+		op    string
+		value any
+		want  bool
+	}{
+		{"> 4", 5, true}, // int is accepted as int64
+		{"^= 5", 5, true},
+		{"< 9223372036854775807", int64(9223372036854775806), true}, // beyond the Decimal fast path
+		{"9223372036854775807", int64(9223372036854775807), true},
+		{"> 92233720369", int64(92233720370), true},
+		{"= 0.5", Number("1/2"), false}, // not a decimal: compared as text
+		{"1/2", Number("1/2"), true},
+		{"*= /", Number("1/2"), true},
+		{"> 0.1", Number("1e-1"), false},
+		{">= 0.1", Number("1e-1"), true},
+		{"< 1", Number("0.999999999999999999999999"), true},
+		{"!= true", true, false},
+		{"!= true", false, true},
+		{"> true", true, true}, // not understood on a boolean: ignored
+		{"~ ^2024", cst(2024, 1, 1, 0, 0, 0), true}, // string operators on a time: ignored
+		{"12", rec{"id": int64(12)}, true},          // literal on a relational object: ignored
+		{"is not null", []Record{rec{}}, true},
+		{"not null", []Record{}, false},
+		{"x", 1.5, true}, // a value type Record must not return: ignored
+	}
+	for _, tt := range tests {
+		f, err := ParseFilter(`{"v":{"operation":` + strconvQuote(tt.op) + `}}`)
+		if err != nil {
+			t.Fatalf("ParseFilter(%q): %v", tt.op, err)
+		}
+		if got := f.Under("x").Match(rec{"v": tt.value}, now, central); got != tt.want {
+			t.Errorf("%q on %#v: got %v, want %v", tt.op, tt.value, got, tt.want)
+		}
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
