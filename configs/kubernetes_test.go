@@ -369,7 +369,7 @@ func checkK8sPodFailurePolicy(where string, pfp *batchv1.PodFailurePolicy, conta
 			}
 		}
 		for _, c := range r.OnPodConditions {
-			if r.Action == batchv1.PodFailurePolicyActionIgnore && c.Type == corev1.DisruptionTarget {
+			if r.Action == batchv1.PodFailurePolicyActionIgnore && c.Type == corev1.DisruptionTarget && (c.Status == "" || c.Status == corev1.ConditionTrue) {
 				ignoreDisruption = true
 			}
 		}
@@ -879,6 +879,9 @@ func TestKubernetesCheckerFindsDefects(t *testing.T) {
 		{"FailJob on exit 1 too", func(m *k8sManifests) { job(m).PodFailurePolicy.Rules[0].OnExitCodes.Values = []int32{1, 2} }, "matches exit code 1"},
 		{"FailJob rule names another container", func(m *k8sManifests) { n := "sidecar"; job(m).PodFailurePolicy.Rules[0].OnExitCodes.ContainerName = &n }, "names container \"sidecar\""},
 		{"no DisruptionTarget rule", func(m *k8sManifests) { job(m).PodFailurePolicy.Rules = job(m).PodFailurePolicy.Rules[:1] }, "DisruptionTarget"},
+		{"DisruptionTarget rule on status False", func(m *k8sManifests) {
+			job(m).PodFailurePolicy.Rules[1].OnPodConditions[0].Status = corev1.ConditionFalse
+		}, "DisruptionTarget"},
 		{"latest image", func(m *k8sManifests) { depC(m).Image = "ghcr.io/invoicelake/invoicelake:latest" }, ":latest is not pinned"},
 		{"untagged image", func(m *k8sManifests) { jobC(m).Image = "localhost:5000/invoicelake" }, "no tag"},
 		{"images differ", func(m *k8sManifests) { jobC(m).Image = "ghcr.io/invoicelake/invoicelake:0.0.9" }, "different images"},
