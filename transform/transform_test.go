@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -482,5 +483,29 @@ func BenchmarkInvoice(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(items)), "ns/item")
 		})
+	}
+}
+
+func TestInvoiceConcurrent(t *testing.T) {
+	inv, items := sampleInvoice()
+	tr := newT(t, Options{})
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for k := range 50 {
+				its := append([]schemas.InvoiceItem{item(int64(1000+g*100+k), 0, fmt.Sprint("code", k%3))}, items...)
+				if _, err := tr.Invoice(inv, its); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	st := tr.Stats()
+	want := Stats{Invoices: 200, Items: 1000, Unreconciled: 200, UnmappedRows: 200,
+		UnknownCategories: map[string]int64{"code0": 68, "code1": 68, "code2": 64}}
+	if diff := cmp.Diff(want, st); diff != "" {
+		t.Errorf("Stats (-want +got):\n%s", diff)
 	}
 }
