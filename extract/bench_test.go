@@ -1,5 +1,3 @@
-//go:build simtest
-
 package extract
 
 import (
