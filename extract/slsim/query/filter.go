@@ -327,6 +327,7 @@ func compileNamed(kind condKind, o options) *cond {
 	switch kind {
 	case condIn, condOr, condAnd:
 		vs, _ := o.get("data")
+		c.list = make([]literal, 0, len(vs))
 		for _, v := range vs {
 			l := compileLiteral(v, kind != condIn)
 			if !l.bad {

@@ -475,7 +475,7 @@ func TestMatchValueTypes(t *testing.T) {
 		{"< 1", Number("0.999999999999999999999999"), true},
 		{"!= true", true, false},
 		{"!= true", false, true},
-		{"> true", true, true}, // not understood on a boolean: ignored
+		{"> true", true, true},                      // not understood on a boolean: ignored
 		{"~ ^2024", cst(2024, 1, 1, 0, 0, 0), true}, // string operators on a time: ignored
 		{"12", rec{"id": int64(12)}, true},          // literal on a relational object: ignored
 		{"is not null", []Record{rec{}}, true},

@@ -28,6 +28,10 @@ const (
 // big.Rat allocate gigabytes.
 const maxExp = 400
 
+// maxNumberLen bounds the text of a number, so a megabyte of digits in a
+// filter costs no quadratic big.Rat parse; longer text compares as a string.
+const maxNumberLen = 1000
+
 // intDecLimit is the largest |i| whose value in 1e-8 units fits an int64.
 const intDecLimit = 92_233_720_368
 
@@ -56,6 +60,9 @@ func parseNumber(s string) number {
 }
 
 func isDecimalLiteral(s string) bool {
+	if len(s) > maxNumberLen {
+		return false
+	}
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		i++
