@@ -45,5 +45,23 @@ fuzz:
 	  done; \
 	done
 
+## demo: the main job on the embedded default: the simulator as source, ./lake as the lake
+DEMO_MONTHS ?= 24
+demo: build
+	@set -euo pipefail; rm -rf lake .demo; mkdir -p .demo; \
+	bin/slsim --addr 127.0.0.1:0 --seed 42 --months $(DEMO_MONTHS) --truth .demo/truth.json >.demo/slsim.out 2>.demo/slsim.log & \
+	pid=$$!; trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null || true' EXIT; \
+	for i in $$(seq 100); do grep -q '^listening on ' .demo/slsim.out && break; sleep 0.1; done; \
+	url=$$(sed -n 's/^listening on //p' .demo/slsim.out); test -n "$$url" || { cat .demo/slsim.log; exit 1; }; \
+	to=$$(date -u +%Y-%m); from=$$(date -u -d "$$(date -u +%Y-%m-15) -$$(( $(DEMO_MONTHS) - 1 )) months" +%Y-%m); \
+	echo "== simulator: $$url (seed 42, $(DEMO_MONTHS) months; ground truth in .demo/truth.json)"; \
+	echo "== export $$from..$$to into ./lake"; \
+	export SL_USERNAME=simuser SL_API_KEY=simkey SL_ENDPOINT_URL=$$url; \
+	bin/invoicelake export --from $$from --to $$to --out ./lake --log-format text --log-level warn; \
+	echo "== read back from the Parquet files and reconciled with the API"; \
+	bin/invoicelake verify --out ./lake --log-format text --log-level warn; \
+	echo; echo "== query it with DuckDB:"; \
+	echo "   duckdb -c \"\$$(bin/invoicelake ddl duckdb --location ./lake) SELECT * FROM cost_by_service_month ORDER BY 1, 3 DESC;\""
+
 clean:
-	rm -rf bin lake bench.out
+	rm -rf bin lake .demo bench.out

@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/invoicelake/invoicelake/extract"
+	"github.com/invoicelake/invoicelake/load"
+	"github.com/invoicelake/invoicelake/schemas"
+)
+
+// State is what `run` keeps in the lake between runs (_state/state.json).
+type State struct {
+	LastSuccess time.Time `json:"last_success"`
+	LastRunID   string    `json:"last_run_id"`
+	Watermark   time.Time `json:"watermark"` // latest modifyDate seen by a successful run
+}
+
+const stateKey = "_state/state.json"
+
+func (m *Main) export(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	var c commonFlags
+	c.register(fs)
+	from := fs.String("from", "", "first billing period, YYYY-MM")
+	to := fs.String("to", "", "last billing period, YYYY-MM")
+	dry := fs.Bool("dry-run", false, "print the periods and the API calls it would make; write nothing")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.settings(fs, &c)
+	if err != nil {
+		return err
+	}
+	if !c.set["out"] && c.config == "" {
+		return usageErrorf("export: --out is required (a folder, file:///path or s3://bucket/prefix)")
+	}
+	w, err := parseWindow(*from, *to)
+	if err != nil {
+		return err
+	}
+	log := m.logger(cfg)
+	p, err := m.newPipeline(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if *dry {
+		return m.dryRun(ctx, p, w.Periods())
+	}
+	_, err = m.execute(ctx, p, "export", w.Periods(), nil)
+	return err
+}
+
+func (m *Main) run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var c commonFlags
+	c.register(fs)
+	dry := fs.Bool("dry-run", false, "print the periods and the API calls it would make; write nothing")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.settings(fs, &c)
+	if err != nil {
+		return err
+	}
+	log := m.logger(cfg)
+	p, err := m.newPipeline(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	_, err = m.runIncremental(ctx, p, *dry, time.Now())
+	return err
+}
+
+// runIncremental plans and executes one scheduled run: the last N periods,
+// plus any older period holding an invoice modified since the watermark
+// minus the safety margin; a first run backfills from the start period.
+func (m *Main) runIncremental(ctx context.Context, p *pipeline, dry bool, now time.Time) (*Summary, error) {
+	var st State
+	found := true
+	if err := p.lake.ReadJSON(ctx, stateKey, &st); errors.Is(err, load.ErrNotExist) {
+		found = false
+	} else if err != nil {
+		return nil, fmt.Errorf("read run state: %w", err)
+	}
+	periods, err := planIncremental(ctx, p, st, found, now)
+	if err != nil {
+		return nil, err
+	}
+	if dry {
+		return nil, m.dryRun(ctx, p, periods)
+	}
+	return m.execute(ctx, p, "run", periods, &st)
+}
+
+func planIncremental(ctx context.Context, p *pipeline, st State, found bool, now time.Time) ([]schemas.Period, error) {
+	inc := p.cfg.Incremental
+	current := schemas.PeriodOf(now.In(central))
+	if !found {
+		start := current.AddMonths(-11)
+		if inc.StartPeriod != "" {
+			s, err := schemas.ParsePeriod(inc.StartPeriod)
+			if err != nil {
+				return nil, usageError{err}
+			}
+			start = s
+		}
+		if current.Before(start) {
+			return nil, usageErrorf("incremental.start_period %s is in the future", start)
+		}
+		p.log.Info("first run: backfilling", "from", start, "to", current)
+		return schemas.Window{From: start, To: current}.Periods(), nil
+	}
+	set := map[schemas.Period]bool{}
+	for i := inc.LookbackPeriods - 1; i >= 0; i-- {
+		set[current.AddMonths(-i)] = true
+	}
+	since := st.Watermark.Add(-inc.SafetyMargin.D())
+	for inv, err := range p.client.Invoices(ctx, extract.InvoiceQuery{ModifiedSince: since}) {
+		if err != nil {
+			return nil, fmt.Errorf("list invoices modified since %s: %w", since.Format(time.RFC3339), err)
+		}
+		per := schemas.PeriodOf(inv.CreateDate)
+		if !set[per] {
+			p.log.Info("older period changed since the last run: re-exporting it", "period", per, "invoice_id", inv.ID, "modify_date", inv.ModifyDate)
+			set[per] = true
+		}
+	}
+	periods := make([]schemas.Period, 0, len(set))
+	for per := range set {
+		periods = append(periods, per)
+	}
+	slices.SortFunc(periods, func(a, b schemas.Period) int {
+		if a.Before(b) {
+			return -1
+		}
+		if b.Before(a) {
+			return 1
+		}
+		return 0
+	})
+	return periods, nil
+}
+
+// execute runs the pipeline, then records the summary (and, for `run`, the
+// new state) in the lake.
+func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods []schemas.Period, st *State) (*Summary, error) {
+	runID := newRunID(time.Now())
+	watermark := time.Time{}
+	if st != nil {
+		watermark = st.Watermark
+	}
+	sum, err := p.runOnce(ctx, periods, load.RunInfo{RunID: runID, Watermark: watermark})
+	sum.Command = command
+	sum.finish(err, p.client.Stats(), p.tr.Stats())
+	if st != nil && sum.Watermark.Before(st.Watermark) {
+		sum.Watermark = st.Watermark
+	}
+	sum.log(p.log)
+	wctx := context.WithoutCancel(ctx)
+	if werr := p.lake.WriteJSON(wctx, "_runs/"+runID+".json", sum); werr != nil {
+		p.log.Warn("could not write the run summary to the lake", "err", werr)
+	}
+	if err != nil {
+		return sum, err
+	}
+	if st != nil {
+		next := State{LastSuccess: sum.Finished, LastRunID: runID, Watermark: sum.Watermark}
+		if err := p.lake.WriteJSON(wctx, stateKey, next); err != nil {
+			return sum, fmt.Errorf("write run state: %w", err)
+		}
+	}
+	if p.progress != nil {
+		sum.table(m.Stdout)
+	}
+	return sum, nil
+}
+
+// dryRun lists the invoices of each period (cheap calls) and prints the
+// periods and the API calls a real run would make. It writes nothing.
+func (m *Main) dryRun(ctx context.Context, p *pipeline, periods []schemas.Period) error {
+	ipage, tpage := int64(p.cfg.Source.InvoicePageSize), int64(p.cfg.Source.ItemPageSize)
+	var totalCalls int64
+	fmt.Fprintf(m.Stdout, "dry run: nothing is written to %s\n", p.cfg.Lake.Location)
+	fmt.Fprintf(m.Stdout, "%-8s %9s %10s %10s\n", "period", "invoices", "items", "api_calls")
+	for _, per := range periods {
+		var invoices, items, calls int64
+		for inv, err := range p.client.Invoices(ctx, extract.InvoiceQuery{Window: schemas.Window{From: per, To: per}}) {
+			if err != nil {
+				return fmt.Errorf("dry run: period %s: %w", per, err)
+			}
+			invoices++
+			n := int64(0)
+			if inv.ItemCount != nil {
+				n = *inv.ItemCount
+			}
+			items += n
+			calls += max(1, (n+tpage-1)/tpage)
+		}
+		calls += max(1, (invoices+ipage-1)/ipage)
+		totalCalls += calls
+		fmt.Fprintf(m.Stdout, "%-8s %9d %10d %10d\n", per, invoices, items, calls)
+	}
+	fmt.Fprintf(m.Stdout, "total API calls: about %d (at %.0f/s: %s)\n", totalCalls, p.cfg.Source.RatePerSecond,
+		time.Duration(float64(totalCalls)/p.cfg.Source.RatePerSecond*float64(time.Second)).Round(time.Second))
+	return nil
+}
+
+func (m *Main) verify(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	var c commonFlags
+	c.register(fs)
+	from := fs.String("from", "", "first billing period, YYYY-MM (default: every published period)")
+	to := fs.String("to", "", "last billing period, YYYY-MM")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.settings(fs, &c)
+	if err != nil {
+		return err
+	}
+	log := m.logger(cfg)
+	p, err := m.newPipeline(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	var periods []schemas.Period
+	if *from != "" || *to != "" {
+		w, err := parseWindow(*from, *to)
+		if err != nil {
+			return err
+		}
+		periods = w.Periods()
+	} else if periods, err = p.lake.Periods(ctx); err != nil {
+		return err
+	}
+	return m.verifyPeriods(ctx, p, periods, log)
+}
+
+// ErrMismatch is returned by verify when the lake and the API disagree.
+var ErrMismatch = errors.New("the lake does not match the API")
+
+func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas.Period, log *slog.Logger) error {
+	fmt.Fprintf(m.Stdout, "%-8s %-22s %-22s %-40s %s\n", "period", "invoices lake/api", "items lake/api", "invoice_total_amount lake/api", "ok")
+	bad := 0
+	for _, per := range periods {
+		got, err := p.lake.Summarize(ctx, per)
+		if err != nil {
+			return fmt.Errorf("verify: read period %s: %w", per, err)
+		}
+		var invoices, items int64
+		var total schemas.Sum
+		for inv, err := range p.client.Invoices(ctx, extract.InvoiceQuery{Window: schemas.Window{From: per, To: per}}) {
+			if err != nil {
+				return fmt.Errorf("verify: period %s: %w", per, err)
+			}
+			invoices++
+			if inv.ItemCount != nil {
+				items += *inv.ItemCount
+			}
+			if inv.InvoiceTotalAmount != nil {
+				total.Add(*inv.InvoiceTotalAmount)
+			}
+		}
+		ok := got.Invoices == invoices && got.Items == items && got.InvoiceTotal.Cmp(&total) == 0 && got.DistinctItemIDs == got.Items
+		mark := "yes"
+		if !ok {
+			mark = "NO"
+			bad++
+			log.Error("period does not match the API", "period", per, "lake_invoices", got.Invoices, "api_invoices", invoices,
+				"lake_items", got.Items, "api_items", items, "lake_total", got.InvoiceTotal.String(), "api_total", total.String(),
+				"distinct_item_ids", got.DistinctItemIDs)
+		}
+		fmt.Fprintf(m.Stdout, "%-8s %-22s %-22s %-40s %s\n", per,
+			fmt.Sprintf("%d/%d", got.Invoices, invoices), fmt.Sprintf("%d/%d", got.Items, items),
+			got.InvoiceTotal.String()+"/"+total.String(), mark)
+	}
+	if bad > 0 {
+		return fmt.Errorf("verify: %d of %d periods differ (rerun `invoicelake export` for them): %w", bad, len(periods), ErrMismatch)
+	}
+	fmt.Fprintf(m.Stdout, "all %d periods match the API\n", len(periods))
+	return nil
+}
+
+func (m *Main) ddl(args []string) error {
+	if len(args) == 0 || (args[0] != "athena" && args[0] != "duckdb") {
+		return usageErrorf("ddl: want `ddl athena --location s3://bucket/prefix` or `ddl duckdb --location DIR`")
+	}
+	fs := flag.NewFlagSet("ddl "+args[0], flag.ContinueOnError)
+	loc := fs.String("location", "", "the lake's location")
+	db := fs.String("database", "invoicelake", "Athena database name")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *loc == "" {
+		return usageErrorf("ddl %s: --location is required", args[0])
+	}
+	switch args[0] {
+	case "athena":
+		if len(*loc) < 6 || (*loc)[:5] != "s3://" {
+			return usageErrorf("ddl athena: --location must be s3://bucket/prefix")
+		}
+		sql, err := schemas.AthenaDDL(*loc, *db)
+		if err != nil {
+			return usageError{err}
+		}
+		fmt.Fprint(m.Stdout, sql)
+	case "duckdb":
+		sql, err := schemas.DuckDBDDL(*loc)
+		if err != nil {
+			return usageError{err}
+		}
+		fmt.Fprint(m.Stdout, sql)
+	}
+	return nil
+}

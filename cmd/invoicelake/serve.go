@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+func (m *Main) serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var c commonFlags
+	c.register(fs)
+	spec := fs.String("schedule", "", "cron `spec` (overrides schedule.cron), UTC unless CRON_TZ= is given")
+	listen := fs.String("listen", "", "`addr` for /healthz and /metrics (overrides schedule.listen)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.settings(fs, &c)
+	if err != nil {
+		return err
+	}
+	if *spec != "" {
+		cfg.Schedule.Cron = *spec
+	}
+	if *listen != "" {
+		cfg.Schedule.Listen = *listen
+	}
+	sched, err := parseSchedule(cfg.Schedule.Cron)
+	if err != nil {
+		return usageError{fmt.Errorf("schedule.cron: %w", err)}
+	}
+	log := m.logger(cfg)
+	p, err := m.newPipeline(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	p.progress = nil // a daemon logs; it draws no progress bar
+	met := newMetrics()
+
+	ln, err := net.Listen("tcp", cfg.Schedule.Listen)
+	if err != nil {
+		return usageError{fmt.Errorf("schedule.listen %s: %w", cfg.Schedule.Listen, err)}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.Handle("GET /metrics", met)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server stopped", "err", err)
+		}
+	})
+
+	// Runs get their own context: SIGTERM stops the schedule at once but lets
+	// a run in flight finish for up to stop_timeout, then cancels it. The
+	// publish protocol makes an abandoned run safe to retry.
+	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRuns()
+	cl := cronLogger{log}
+	cr := cron.New(cron.WithLocation(time.UTC), cron.WithLogger(cl),
+		cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)))
+	cr.Schedule(sched, cron.FuncJob(func() {
+		met.begin()
+		sum, err := m.runIncremental(runCtx, p, false, time.Now())
+		met.end(sum, err)
+		if err != nil {
+			log.Error("scheduled run failed", "err", err, "exit_class", exitCode(err))
+		}
+	}))
+	cr.Start()
+	log.Info("serving", "schedule", cfg.Schedule.Cron, "next_run", sched.Next(time.Now()).UTC(), "listen", ln.Addr().String())
+
+	<-ctx.Done()
+	log.Info("stopping: no new runs; waiting for a run in flight", "timeout", cfg.Schedule.StopTimeout.D())
+	stopped := cr.Stop()
+	select {
+	case <-stopped.Done():
+	case <-time.After(cfg.Schedule.StopTimeout.D()):
+		log.Warn("stop timeout: abandoning the run in flight (the lake keeps its previous version)")
+		cancelRuns()
+		<-stopped.Done()
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutCtx)
+	wg.Wait()
+	return nil
+}
+
+// parseSchedule parses a robfig/cron spec (5 fields or a descriptor such as
+// @daily, optionally prefixed with CRON_TZ=Zone) and turns the library's
+// panics on malformed specs into errors.
+func parseSchedule(spec string) (s cron.Schedule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("invalid cron spec %q", spec)
+		}
+	}()
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		return nil, errors.New("empty cron spec")
+	}
+	s, err = cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("invalid cron spec %q: %w", spec, err)
+	}
+	return s, nil
+}
+
+// cronLogger adapts slog to cron.Logger.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}

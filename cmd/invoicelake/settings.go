@@ -1,0 +1,212 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/invoicelake/invoicelake/configs"
+	"github.com/invoicelake/invoicelake/extract"
+	"github.com/invoicelake/invoicelake/schemas"
+)
+
+// commonFlags are the flags every pipeline command shares. Each overrides
+// the configuration file and the environment.
+type commonFlags struct {
+	config, out, endpoint, username     string
+	logLevel, logFormat, pii, reconcile string
+	strict                              bool
+	concurrency                         int
+	rate                                float64
+	set                                 map[string]bool
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.config, "config", "", "YAML configuration `file` (see configs/example.yaml)")
+	fs.StringVar(&c.out, "out", "", "lake `location`: a folder, file:///path or s3://bucket/prefix (overrides lake.location)")
+	fs.StringVar(&c.endpoint, "endpoint", "", "SoftLayer REST `url` (overrides SL_ENDPOINT_URL and source.endpoint)")
+	fs.StringVar(&c.username, "username", "", "SoftLayer `user` (overrides SL_USERNAME and source.username)")
+	fs.StringVar(&c.logLevel, "log-level", "", "debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "", "auto, text or json")
+	fs.StringVar(&c.pii, "pii", "", "contact columns: drop, hash or keep")
+	fs.StringVar(&c.reconcile, "reconcile", "", "unreconciled invoices: mark or fail")
+	fs.BoolVar(&c.strict, "strict-categories", false, "fail on an unknown top-level category code")
+	fs.IntVar(&c.concurrency, "concurrency", 0, "invoices fetched in parallel")
+	fs.Float64Var(&c.rate, "rate", 0, "API requests per second, shared by all workers (at most 50)")
+}
+
+// parseFlags parses args and records which flags were given.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return usageError{fmt.Errorf("%s: %w", fs.Name(), err)}
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// settings resolves defaults -> file -> environment -> flags.
+func (m *Main) settings(fs *flag.FlagSet, c *commonFlags) (configs.Config, error) {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	c.set = given
+	cfg := configs.Default()
+	if c.config != "" {
+		var err error
+		if cfg, err = configs.ParseFile(c.config, m.LookupEnv); err != nil {
+			return cfg, usageError{err}
+		}
+	}
+	if v, ok := m.LookupEnv("SL_ENDPOINT_URL"); ok && v != "" {
+		cfg.Source.Endpoint = v
+	}
+	if v, ok := m.LookupEnv("SL_USERNAME"); ok && v != "" && cfg.Source.Username == "" {
+		cfg.Source.Username = v
+	}
+	str := map[string]*string{
+		"out": &cfg.Lake.Location, "endpoint": &cfg.Source.Endpoint, "username": &cfg.Source.Username,
+		"log-level": &cfg.Log.Level, "log-format": &cfg.Log.Format, "pii": &cfg.Transform.PII,
+		"reconcile": &cfg.Transform.Reconcile,
+	}
+	vals := map[string]string{
+		"out": c.out, "endpoint": c.endpoint, "username": c.username, "log-level": c.logLevel,
+		"log-format": c.logFormat, "pii": c.pii, "reconcile": c.reconcile,
+	}
+	for name, dst := range str {
+		if given[name] {
+			*dst = vals[name]
+		}
+	}
+	if given["strict-categories"] {
+		cfg.Transform.StrictCategories = c.strict
+	}
+	if given["concurrency"] {
+		cfg.Source.Concurrency = c.concurrency
+	}
+	if given["rate"] {
+		cfg.Source.RatePerSecond = c.rate
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, usageError{err}
+	}
+	return cfg, nil
+}
+
+// logger builds the one slog handler of the process: text on a terminal,
+// JSON otherwise.
+func (m *Main) logger(cfg configs.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	format := cfg.Log.Format
+	if format == "auto" {
+		format = "json"
+		if isTerminal(m.Stderr) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(m.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(m.Stderr, opts))
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// credentials reads the secrets named by the configuration. They are never
+// part of the configuration itself.
+func (m *Main) credentials(cfg configs.Config) (extract.Credentials, error) {
+	cr := extract.Credentials{Username: cfg.Source.Username}
+	if f := cfg.Source.BearerTokenFile; f != "" {
+		tok, err := extract.ReadBearerTokenFile(f)
+		if err != nil {
+			return cr, usageError{fmt.Errorf("source.bearer_token_file: %w", err)}
+		}
+		cr.BearerToken = tok
+		return cr, nil
+	}
+	if f := cfg.Source.APIKeyFile; f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return cr, usageError{fmt.Errorf("source.api_key_file: %w", err)}
+		}
+		cr.APIKey = extract.Secret(strings.TrimSpace(string(b)))
+	} else if v, ok := m.LookupEnv(cfg.Source.APIKeyEnv); ok && v != "" {
+		cr.APIKey = extract.Secret(v)
+	}
+	if cr.APIKey == "" {
+		return cr, usageErrorf("no SoftLayer credentials: set %s (and SL_USERNAME), or source.api_key_file or source.bearer_token_file in the config", cfg.Source.APIKeyEnv)
+	}
+	if cr.Username == "" {
+		return cr, usageErrorf("no SoftLayer username: set SL_USERNAME or source.username (\"apikey\" for an IBM Cloud API key)")
+	}
+	return cr, nil
+}
+
+func (m *Main) extractConfig(cfg configs.Config, log *slog.Logger) (extract.Config, error) {
+	cr, err := m.credentials(cfg)
+	if err != nil {
+		return extract.Config{}, err
+	}
+	return extract.Config{
+		Endpoint:        cfg.Source.Endpoint,
+		Credentials:     cr,
+		Timeout:         cfg.Source.Timeout.D(),
+		InvoicePageSize: cfg.Source.InvoicePageSize,
+		ItemPageSize:    cfg.Source.ItemPageSize,
+		Concurrency:     cfg.Source.Concurrency,
+		Rate:            cfg.Source.RatePerSecond,
+		Retry: extract.RetryPolicy{
+			MaxAttempts: cfg.Source.MaxAttempts,
+			MaxElapsed:  cfg.Source.MaxRetryTime.D(),
+		},
+		Logger:    log,
+		UserAgent: "invoicelake/" + version,
+	}, nil
+}
+
+func parseWindow(from, to string) (schemas.Window, error) {
+	if from == "" || to == "" {
+		return schemas.Window{}, usageErrorf("--from and --to are required (YYYY-MM)")
+	}
+	f, err := schemas.ParsePeriod(from)
+	if err != nil {
+		return schemas.Window{}, usageErrorf("--from: %v", err)
+	}
+	t, err := schemas.ParsePeriod(to)
+	if err != nil {
+		return schemas.Window{}, usageErrorf("--to: %v", err)
+	}
+	w := schemas.Window{From: f, To: t}
+	if err := w.Validate(); err != nil {
+		return w, usageError{err}
+	}
+	return w, nil
+}
+
+func schemaVersion() string { return schemas.SchemaVersion }
+
+// central is the API's home zone: "now" in billing-period terms.
+var central = func() *time.Location {
+	loc, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		return time.FixedZone("CST", -6*3600)
+	}
+	return loc
+}()

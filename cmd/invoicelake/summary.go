@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/invoicelake/invoicelake/extract"
+	"github.com/invoicelake/invoicelake/load"
+	"github.com/invoicelake/invoicelake/schemas"
+	"github.com/invoicelake/invoicelake/transform"
+)
+
+// Summary is what a run did. It is logged as one line, written to the lake
+// under _runs/, and exported as metrics by serve.
+type Summary struct {
+	RunID        string          `json:"run_id"`
+	Command      string          `json:"command"`
+	Started      time.Time       `json:"started"`
+	Finished     time.Time       `json:"finished"`
+	Duration     string          `json:"duration"`
+	OK           bool            `json:"ok"`
+	Error        string          `json:"error,omitempty"`
+	Planned      []string        `json:"planned_periods"`
+	Periods      []PeriodSummary `json:"periods"`
+	Invoices     int64           `json:"invoices"`
+	Items        int64           `json:"items"`
+	Unreconciled int64           `json:"unreconciled_invoices"`
+	UnknownCodes map[string]int64 `json:"unknown_category_codes,omitempty"`
+	Bytes        int64           `json:"bytes_written"`
+	APICalls     int64           `json:"api_calls"`
+	Retries      int64           `json:"api_retries"`
+	APIBytes     int64           `json:"api_bytes"`
+	Watermark    time.Time       `json:"watermark,omitzero"`
+}
+
+// PeriodSummary is one published period.
+type PeriodSummary struct {
+	Period      string `json:"period"`
+	Invoices    int64  `json:"invoices"`
+	Items       int64  `json:"items"`
+	TotalAmount string `json:"invoice_total_amount"`
+	Files       int    `json:"files"`
+	Bytes       int64  `json:"bytes"`
+}
+
+func newSummary(runID string, periods []schemas.Period) *Summary {
+	s := &Summary{RunID: runID, Started: time.Now().UTC()}
+	for _, p := range periods {
+		s.Planned = append(s.Planned, p.String())
+	}
+	return s
+}
+
+// observe records one invoice as it goes through; the watermark is the
+// latest modifyDate seen.
+func (s *Summary) observe(inv schemas.Invoice) {
+	if inv.ModifyDate != nil && inv.ModifyDate.After(s.Watermark) {
+		s.Watermark = inv.ModifyDate.UTC()
+	}
+}
+
+func (s *Summary) published(p schemas.Period, m load.Manifest) {
+	ps := PeriodSummary{Period: p.String(), Invoices: m.Invoices.Rows, Items: m.Items.Rows,
+		TotalAmount: m.Invoices.Sums["invoice_total_amount"], Files: len(m.Files())}
+	if ps.TotalAmount == "" {
+		ps.TotalAmount = "0"
+	}
+	for _, f := range m.Files() {
+		ps.Bytes += f.Size
+	}
+	s.Periods = append(s.Periods, ps)
+	s.Invoices += ps.Invoices
+	s.Items += ps.Items
+	s.Bytes += ps.Bytes
+}
+
+// finish completes the summary with the stages' counters and the outcome.
+func (s *Summary) finish(err error, ex extract.Stats, tr transform.Stats) {
+	s.Finished = time.Now().UTC()
+	s.Duration = s.Finished.Sub(s.Started).Round(time.Millisecond).String()
+	s.OK = err == nil
+	if err != nil {
+		s.Error = err.Error()
+	}
+	s.APICalls = ex.TotalCalls()
+	s.Retries = ex.TotalRetries()
+	s.APIBytes = ex.Bytes
+	s.Unreconciled = tr.Unreconciled
+	s.UnknownCodes = tr.UnknownCategories
+}
+
+// log writes the one summary line.
+func (s *Summary) log(log *slog.Logger) {
+	lvl := slog.LevelInfo
+	if !s.OK {
+		lvl = slog.LevelError
+	}
+	log.Log(context.Background(), lvl, "run summary", "run_id", s.RunID, "command", s.Command, "ok", s.OK,
+		"periods", len(s.Periods), "invoices", s.Invoices, "items", s.Items,
+		"unreconciled", s.Unreconciled, "unknown_codes", len(s.UnknownCodes),
+		"bytes", s.Bytes, "api_calls", s.APICalls, "api_retries", s.Retries,
+		"duration", s.Duration, "watermark", s.Watermark)
+}
+
+// table prints the per-period summary for people.
+func (s *Summary) table(w io.Writer) {
+	fmt.Fprintf(w, "%-8s %9s %10s %18s %6s %10s\n", "period", "invoices", "items", "total amount", "files", "bytes")
+	for _, p := range s.Periods {
+		fmt.Fprintf(w, "%-8s %9d %10d %18s %6d %10d\n", p.Period, p.Invoices, p.Items, p.TotalAmount, p.Files, p.Bytes)
+	}
+	fmt.Fprintf(w, "%-8s %9d %10d %18s %6s %10d\n", "all", s.Invoices, s.Items, "", "", s.Bytes)
+}
