@@ -1,9 +1,12 @@
 package slsim
 
 import (
+	"io"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -128,4 +131,48 @@ func TestClock(t *testing.T) {
 			t.Errorf("bad set: got %d, want 400", r.status)
 		}
 	})
+}
+
+// TestConcurrentClock reads while the clock moves (run with -race).
+func TestConcurrentClock(t *testing.T) {
+	srv := start(t, smallOpts())
+	done := make(chan struct{})
+	errs := make(chan string, 4)
+	var wg sync.WaitGroup
+	for g := 0; g < 3; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				req, _ := http.NewRequest("GET", srv.URL()+"SoftLayer_Account/getInvoices.json?objectMask=mask[id,itemCount,invoiceTotalAmount,endingBalance,items[id]]&resultLimit=0,5&objectFilter="+
+					url.QueryEscape(`{"invoices":{"id":{"operation":"orderBy","options":[{"name":"sort","value":["DESC"]}]}}}`), nil)
+				req.SetBasicAuth(DefaultUser, DefaultAPIKey)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					errs <- res.Status
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 40; i++ {
+		srv.Sim().Advance(72 * time.Hour)
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("concurrent request: %s", e)
+	}
 }
