@@ -56,11 +56,10 @@ var itemsTable = table[schemas.ItemRow]{
 // fileStats is what is known of one written file; the manifest's File is
 // built from it, and reading a file back must reproduce it.
 type fileStats struct {
-	rows     int64
-	minKey   [2]int64
-	maxKey   [2]int64
-	sums     []schemas.Sum // per money column
-	distinct map[int64]struct{}
+	rows   int64
+	minKey [2]int64
+	maxKey [2]int64
+	sums   []schemas.Sum // per money column
 }
 
 func newFileStats(ncols int) fileStats { return fileStats{sums: make([]schemas.Sum, ncols)} }
