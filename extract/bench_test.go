@@ -22,12 +22,12 @@ import (
 // invoices and >= 200,000 items over the window, 150 ms +/- 50 ms latency
 // and the API's 50/s limit.
 var (
-	benchScale   = flag.Float64("sim.scale", 2, "simulator account scale")
+	benchScale   = flag.Float64("sim.scale", 20, "simulator account scale")
 	benchMonths  = flag.Int("sim.months", 12, "months of history")
-	benchHeavy   = flag.Int("sim.heavy", 60000, "items of the heaviest invoice")
-	benchRate    = flag.Float64("extract.rate", 45, "client requests/s")
-	benchConc    = flag.Int("extract.concurrency", 6, "invoices in parallel")
-	benchPages   = flag.Int("extract.pages", 4, "pages of one invoice in parallel")
+	benchHeavy   = flag.Int("sim.heavy", 100000, "items of the heaviest invoice")
+	benchRate    = flag.Float64("extract.rate", DefaultRate, "client requests/s")
+	benchConc    = flag.Int("extract.concurrency", 16, "invoices in parallel")
+	benchPages   = flag.Int("extract.pages", 10, "pages of one invoice in parallel")
 	slcliInvoice = flag.Int("slcli.invoices", 0, "invoices slcli pages (0: all in the window)")
 )
 

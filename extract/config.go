@@ -23,7 +23,7 @@ const (
 	DefaultItemPageSize     = 100
 	DefaultMinPageSize      = 5
 	DefaultConcurrency      = 4
-	DefaultPageConcurrency  = 4
+	DefaultPageConcurrency  = 8
 	DefaultRate             = 40
 	DefaultBurst            = 5
 	DefaultMaxAttempts      = 8
@@ -64,7 +64,7 @@ type Config struct {
 	MinPageSize     int // floor of adaptive paging (default 5)
 
 	Concurrency     int // invoices whose items are fetched in parallel (default 4)
-	PageConcurrency int // pages of one listing fetched in parallel (default 4)
+	PageConcurrency int // pages of one listing fetched in parallel (default 8)
 
 	Rate  float64 // requests per second shared by all workers (default 40; the API allows 50)
 	Burst int     // limiter burst (default 5)

@@ -194,8 +194,9 @@ type InvoiceWithItems struct {
 // InvoicesWithItems fetches each invoice's items with bounded concurrency
 // (Config.Concurrency invoices at a time, each paged with up to
 // Config.PageConcurrency calls in flight) and yields invoices in the order
-// of Invoices (by id), whatever the concurrency. At most Concurrency
-// invoices are held in memory. The first error ends the sequence; stopping
+// of Invoices (by id), whatever the concurrency. At most
+// 4*Concurrency invoices are held in memory (Concurrency being fetched, the
+// rest fetched and waiting for their turn). The first error ends the sequence; stopping
 // early cancels and joins every outstanding call before returning.
 //
 // A CLOSED invoice whose itemCount is 0 is yielded without a getItems call.
@@ -213,6 +214,10 @@ func (c *Client) InvoicesWithItems(ctx context.Context, q InvoiceQuery) iter.Seq
 			done chan struct{}
 		}
 		var queue []*job
+		// Concurrency invoices are fetched at once; finished ones wait, in
+		// order, up to lookahead*Concurrency, so one slow invoice at the
+		// head does not idle the others.
+		sem := make(chan struct{}, c.cfg.Concurrency)
 		// head yields the oldest job when it is done; false ends the sequence.
 		head := func() bool {
 			j := queue[0]
@@ -238,13 +243,20 @@ func (c *Client) InvoicesWithItems(ctx context.Context, q InvoiceQuery) iter.Seq
 				yield(InvoiceWithItems{}, err)
 				return
 			}
-			if len(queue) >= c.cfg.Concurrency && !head() {
+			if len(queue) >= lookahead*c.cfg.Concurrency && !head() {
 				return
 			}
 			j := &job{v: InvoiceWithItems{Invoice: inv}, done: make(chan struct{})}
 			queue = append(queue, j)
 			wg.Go(func() {
 				defer close(j.done)
+				select {
+				case sem <- struct{}{}:
+				case <-ctx2.Done():
+					j.err = fmt.Errorf("extract: items invoice=%d: %w", j.v.Invoice.ID, context.Cause(ctx2))
+					return
+				}
+				defer func() { <-sem }()
 				j.v.Items, j.err = c.collectItems(ctx2, &j.v.Invoice)
 			})
 		}
@@ -255,6 +267,9 @@ func (c *Client) InvoicesWithItems(ctx context.Context, q InvoiceQuery) iter.Seq
 		}
 	}
 }
+
+// lookahead bounds invoices fetched ahead of the consumer, in units of Concurrency.
+const lookahead = 4
 
 // collectItems reads all items of inv.
 func (c *Client) collectItems(ctx context.Context, inv *schemas.Invoice) ([]schemas.InvoiceItem, error) {
