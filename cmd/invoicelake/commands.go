@@ -73,7 +73,7 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = m.runIncremental(ctx, p, *dry, time.Now())
+	_, err = m.runIncremental(ctx, p, *dry, m.now())
 	return err
 }
 

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 	_ "time/tzdata" // the binary is static; billing periods need America/Chicago
 )
 
@@ -40,6 +41,16 @@ type Main struct {
 	Stdout, Stderr io.Writer
 	Stdin          io.Reader
 	LookupEnv      func(string) (string, bool)
+	// Now is the wall clock; `run` plans its billing periods from it. Tests
+	// set it to the simulator's clock. nil means time.Now.
+	Now func() time.Time
+}
+
+func (m *Main) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
 }
 
 const usage = `invoicelake exports IBM Cloud Classic (SoftLayer) invoices to a Parquet lake.

@@ -71,7 +71,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)))
 	cr.Schedule(sched, cron.FuncJob(func() {
 		met.begin()
-		sum, err := m.runIncremental(runCtx, p, false, time.Now())
+		sum, err := m.runIncremental(runCtx, p, false, m.now())
 		met.end(sum, err)
 		if err != nil {
 			log.Error("scheduled run failed", "err", err, "exit_class", exitCode(err))

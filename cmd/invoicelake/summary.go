@@ -16,24 +16,24 @@ import (
 // Summary is what a run did. It is logged as one line, written to the lake
 // under _runs/, and exported as metrics by serve.
 type Summary struct {
-	RunID        string          `json:"run_id"`
-	Command      string          `json:"command"`
-	Started      time.Time       `json:"started"`
-	Finished     time.Time       `json:"finished"`
-	Duration     string          `json:"duration"`
-	OK           bool            `json:"ok"`
-	Error        string          `json:"error,omitempty"`
-	Planned      []string        `json:"planned_periods"`
-	Periods      []PeriodSummary `json:"periods"`
-	Invoices     int64           `json:"invoices"`
-	Items        int64           `json:"items"`
-	Unreconciled int64           `json:"unreconciled_invoices"`
+	RunID        string           `json:"run_id"`
+	Command      string           `json:"command"`
+	Started      time.Time        `json:"started"`
+	Finished     time.Time        `json:"finished"`
+	Duration     string           `json:"duration"`
+	OK           bool             `json:"ok"`
+	Error        string           `json:"error,omitempty"`
+	Planned      []string         `json:"planned_periods"`
+	Periods      []PeriodSummary  `json:"periods"`
+	Invoices     int64            `json:"invoices"`
+	Items        int64            `json:"items"`
+	Unreconciled int64            `json:"unreconciled_invoices"`
 	UnknownCodes map[string]int64 `json:"unknown_category_codes,omitempty"`
-	Bytes        int64           `json:"bytes_written"`
-	APICalls     int64           `json:"api_calls"`
-	Retries      int64           `json:"api_retries"`
-	APIBytes     int64           `json:"api_bytes"`
-	Watermark    time.Time       `json:"watermark,omitzero"`
+	Bytes        int64            `json:"bytes_written"`
+	APICalls     int64            `json:"api_calls"`
+	Retries      int64            `json:"api_retries"`
+	APIBytes     int64            `json:"api_bytes"`
+	Watermark    time.Time        `json:"watermark,omitzero"`
 }
 
 // PeriodSummary is one published period.
