@@ -46,7 +46,8 @@ type Source struct {
 type Lake struct {
 	Location string   `yaml:"location"` // a folder, file://..., or s3://bucket/prefix
 	S3       S3       `yaml:"s3"`
-	Lease    Duration `yaml:"lock_lease"`
+	Lease    Duration `yaml:"lock_lease"` // renewed by a heartbeat; a dead run's lock expires after this
+	LockWait Duration `yaml:"lock_wait"`  // how long a run waits for another run's lock before giving up
 }
 
 // S3 holds the S3 settings beyond the SDK's standard configuration chain
@@ -125,7 +126,7 @@ func Default() Config {
 			MaxAttempts:     8,
 			MaxRetryTime:    Duration(5 * time.Minute),
 		},
-		Lake: Lake{Location: "./lake", Lease: Duration(2 * time.Hour)},
+		Lake: Lake{Location: "./lake", Lease: Duration(3 * time.Minute), LockWait: Duration(5 * time.Minute)},
 		Transform: Transform{
 			PII:       "drop",
 			PIIKeyEnv: "INVOICELAKE_PII_KEY",
@@ -269,8 +270,11 @@ func (c Config) Validate() error {
 	if c.Lake.S3.KMSKeyID != "" && c.Lake.S3.SSE != "aws:kms" {
 		bad("lake.s3.kms_key_id", "is set but lake.s3.sse is not aws:kms")
 	}
-	if c.Lake.Lease < Duration(time.Minute) {
-		bad("lake.lock_lease", "must be at least 1m")
+	if c.Lake.Lease < Duration(10*time.Second) {
+		bad("lake.lock_lease", "must be at least 10s (and far above the clock skew between machines)")
+	}
+	if c.Lake.LockWait < 0 {
+		bad("lake.lock_wait", "must not be negative")
 	}
 	switch c.Transform.PII {
 	case "drop", "hash", "keep":

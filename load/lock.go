@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -46,12 +47,16 @@ type lockRecord struct {
 	Expires  time.Time `json:"expires"`
 }
 
-// Lock is a held lease on a lake. Refresh it well within the lease; the
-// lake refreshes it itself on Publish when half the lease has passed.
+// Lock is a held lease on a lake. Refresh it well within the lease (a
+// heartbeat goroutine may do so while the run works; Lock is safe for
+// concurrent use); the lake also refreshes it on Publish when half the lease
+// has passed.
 type Lock struct {
-	l        *Lake
+	l     *Lake
+	lease time.Duration
+
+	mu       sync.Mutex // serialises Refresh and Release; guards rec and released
 	rec      lockRecord
-	lease    time.Duration
 	released bool
 }
 
@@ -119,10 +124,21 @@ func (l *Lake) Lock(ctx context.Context, holder string, lease time.Duration) (*L
 }
 
 // Holder returns the name the lock was taken for.
-func (k *Lock) Holder() string { return k.rec.Holder }
+func (k *Lock) Holder() string { return k.rec.Holder } // never changes
 
 // Expires returns the end of the current lease.
-func (k *Lock) Expires() time.Time { return k.rec.Expires }
+func (k *Lock) Expires() time.Time {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.rec.Expires
+}
+
+// state returns the lease's end and whether the lock was released.
+func (k *Lock) state() (time.Time, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.rec.Expires, k.released
+}
 
 // current reads the lock object and checks it is still ours.
 func (k *Lock) current(ctx context.Context) error {
@@ -142,6 +158,8 @@ func (k *Lock) current(ctx context.Context) error {
 // Refresh extends the lease by its original length from now. It fails
 // with ErrLockLost if another run took the lock over.
 func (k *Lock) Refresh(ctx context.Context) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	if k.released {
 		return fmt.Errorf("load: refresh lock: %w", ErrNotLocked)
 	}
@@ -160,6 +178,8 @@ func (k *Lock) Refresh(ctx context.Context) error {
 // Release deletes the lock object if it is still ours. Releasing twice is
 // a no-op.
 func (k *Lock) Release(ctx context.Context) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	if k.released {
 		return nil
 	}
@@ -184,14 +204,18 @@ func (l *Lake) requireLock(ctx context.Context) error {
 	l.mu.Lock()
 	k := l.lock
 	l.mu.Unlock()
-	if k == nil || k.released {
+	if k == nil {
+		return ErrNotLocked
+	}
+	expires, released := k.state()
+	if released {
 		return ErrNotLocked
 	}
 	now := l.opts.Now()
-	if !now.Before(k.rec.Expires) {
-		return fmt.Errorf("%w: lease expired at %s", ErrLockLost, k.rec.Expires.Format(time.RFC3339))
+	if !now.Before(expires) {
+		return fmt.Errorf("%w: lease expired at %s", ErrLockLost, expires.Format(time.RFC3339))
 	}
-	if k.rec.Expires.Sub(now) < k.lease/2 {
+	if expires.Sub(now) < k.lease/2 {
 		return k.Refresh(ctx)
 	}
 	return nil

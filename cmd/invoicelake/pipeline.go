@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/invoicelake/invoicelake/configs"
@@ -104,11 +106,17 @@ func (m *Main) openLake(ctx context.Context, cfg configs.Config, log *slog.Logge
 // API, transform them, write them, and publish the period as a whole.
 func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run load.RunInfo) (*Summary, error) {
 	sum := newSummary(run.RunID, periods)
-	lock, err := p.lake.Lock(ctx, run.RunID, p.cfg.Lake.Lease.D())
+	lock, err := p.lock(ctx, run.RunID)
 	if err != nil {
 		return sum, err
 	}
-	defer lock.Release(context.WithoutCancel(ctx))
+	stopHeartbeat := p.heartbeat(ctx, lock)
+	defer func() {
+		stopHeartbeat()
+		if err := lock.Release(context.WithoutCancel(ctx)); err != nil {
+			p.log.Warn("could not release the lake lock; it expires with its lease", "err", err, "lease", p.cfg.Lake.Lease.D())
+		}
+	}()
 	if rec, err := p.lake.Recover(ctx); err != nil {
 		return sum, fmt.Errorf("recover the lake: %w", err)
 	} else if len(rec.Staging)+len(rec.Strays)+rec.UploadsAborted > 0 {
@@ -144,12 +152,60 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 		}
 		sum.published(period, man)
 		p.progress.periodDone()
-		if err := lock.Refresh(ctx); err != nil {
-			return sum, err
-		}
 	}
 	p.progress.finish()
 	return sum, nil
+}
+
+// lock takes the lake's lock, waiting up to lake.lock_wait for another
+// run's lock to be released or to expire (a killed pod's lock expires with
+// its lease, which a live run keeps renewing).
+func (p *pipeline) lock(ctx context.Context, holder string) (*load.Lock, error) {
+	deadline := time.Now().Add(p.cfg.Lake.LockWait.D())
+	for {
+		lock, err := p.lake.Lock(ctx, holder, p.cfg.Lake.Lease.D())
+		var held *load.LockedError
+		if !errors.As(err, &held) {
+			return lock, err
+		}
+		wait := time.Until(held.Expires) + time.Second
+		if held.TakingOver || wait <= 0 {
+			wait = time.Second
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return nil, err
+		}
+		p.log.Info("the lake is locked by another run; waiting", "holder", held.Holder, "until", held.Expires, "wait", wait.Round(time.Second))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// heartbeat renews the lock every third of its lease until stopped; the
+// returned function stops it and waits for it.
+func (p *pipeline) heartbeat(ctx context.Context, lock *load.Lock) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(p.cfg.Lake.Lease.D() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := lock.Refresh(ctx); err != nil && ctx.Err() == nil {
+					p.log.Warn("could not renew the lake lock; publishing will fail if the lease runs out", "err", err)
+				}
+			}
+		}
+	})
+	return func() { cancel(); wg.Wait() }
 }
 
 func abort(w *load.PeriodWriter, err error) error {
