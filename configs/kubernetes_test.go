@@ -223,8 +223,14 @@ func (m *k8sManifests) problems() []string {
 		pod := k8sPod{where: where, file: m.file[cj], command: "run", spec: js.Template.Spec}
 		pods = append(pods, pod)
 		if cfg, ok := m.checkK8sPod(pod, images, bad); ok && js.ActiveDeadlineSeconds != nil {
-			if d := time.Duration(*js.ActiveDeadlineSeconds) * time.Second; d >= cfg.Lake.Lease.D() {
-				bad("%s: activeDeadlineSeconds %s is not shorter than lake.lock_lease %s: a live run could lose its lock", where, d, cfg.Lake.Lease.D())
+			// A retried pod must be able to outwait the lease of a killed
+			// predecessor's lock (the heartbeat stops when the pod dies), and
+			// the Job must leave it the time to do so.
+			if cfg.Lake.LockWait.D() < cfg.Lake.Lease.D() {
+				bad("%s: lake.lock_wait %s is shorter than lake.lock_lease %s: a retry after a killed run would give up before its lock expires", where, cfg.Lake.LockWait.D(), cfg.Lake.Lease.D())
+			}
+			if d := time.Duration(*js.ActiveDeadlineSeconds) * time.Second; d <= 2*cfg.Lake.LockWait.D() {
+				bad("%s: activeDeadlineSeconds %s leaves no time to run after waiting lake.lock_wait %s", where, d, cfg.Lake.LockWait.D())
 			}
 		}
 	}
@@ -868,7 +874,7 @@ func TestKubernetesCheckerFindsDefects(t *testing.T) {
 		{"no startingDeadlineSeconds", func(m *k8sManifests) { cronJob(m).Spec.StartingDeadlineSeconds = nil }, "startingDeadlineSeconds"},
 		{"large backoffLimit", func(m *k8sManifests) { b := int32(6); job(m).BackoffLimit = &b }, "backoffLimit is 6"},
 		{"no activeDeadlineSeconds", func(m *k8sManifests) { job(m).ActiveDeadlineSeconds = nil }, "activeDeadlineSeconds is not set"},
-		{"deadline longer than the lock lease", func(m *k8sManifests) { job(m).ActiveDeadlineSeconds = ptr(3 * 3600) }, "lock_lease"},
+		{"deadline shorter than the lock wait", func(m *k8sManifests) { job(m).ActiveDeadlineSeconds = ptr(300) }, "lock_wait"},
 		{"restartPolicy OnFailure", func(m *k8sManifests) { job(m).Template.Spec.RestartPolicy = corev1.RestartPolicyOnFailure }, "want Never"},
 		{"no podFailurePolicy", func(m *k8sManifests) { job(m).PodFailurePolicy = nil }, "podFailurePolicy is not set"},
 		{"no FailJob rule", func(m *k8sManifests) {
