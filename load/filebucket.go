@@ -24,14 +24,16 @@ type FileBucket struct {
 	root string
 }
 
-// NewFileBucket opens (creating if needed) the folder dir as a bucket.
+// NewFileBucket opens the folder dir as a bucket. Nothing is created until
+// the first write (a dry run leaves no trace), but a dir that exists and is
+// not a folder is an error at once.
 func NewFileBucket(dir string) (*FileBucket, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("load: open folder %q: %w", dir, err)
 	}
-	if err := os.MkdirAll(filepath.Join(abs, tmpDirName), 0o755); err != nil {
-		return nil, fmt.Errorf("load: open folder %q: %w", dir, err)
+	if st, err := os.Stat(abs); err == nil && !st.IsDir() {
+		return nil, fmt.Errorf("load: open folder %q: not a folder", dir)
 	}
 	return &FileBucket{root: abs}, nil
 }
@@ -53,6 +55,9 @@ func (b *FileBucket) path(key string) (string, error) {
 
 // writeTemp writes r to a synced temporary file and returns its name.
 func (b *FileBucket) writeTemp(r io.Reader, size int64) (string, error) {
+	if err := os.MkdirAll(filepath.Join(b.root, tmpDirName), 0o755); err != nil {
+		return "", err
+	}
 	f, err := os.CreateTemp(filepath.Join(b.root, tmpDirName), "put-*")
 	if err != nil {
 		return "", err
@@ -229,6 +234,9 @@ func (b *FileBucket) copy(ctx context.Context, src, dst string) error {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(b.root, tmpDirName), 0o755); err != nil {
 		return err
 	}
 	f, err := os.CreateTemp(filepath.Join(b.root, tmpDirName), "copy-*")

@@ -69,7 +69,7 @@ func (m *Main) settings(fs *flag.FlagSet, c *commonFlags) (configs.Config, error
 	if v, ok := m.LookupEnv("SL_ENDPOINT_URL"); ok && v != "" {
 		cfg.Source.Endpoint = v
 	}
-	if v, ok := m.LookupEnv("SL_USERNAME"); ok && v != "" && cfg.Source.Username == "" {
+	if v, ok := m.LookupEnv("SL_USERNAME"); ok && v != "" {
 		cfg.Source.Username = v
 	}
 	str := map[string]*string{

@@ -1,0 +1,171 @@
+//go:build cgo
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/invoicelake/invoicelake/extract/slsim"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func get(addr, path string) (int, string) {
+	resp, err := http.Get("http://" + addr + path)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func metric(body, name string) float64 {
+	m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindStringSubmatch(body)
+	if m == nil {
+		return -1
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	return v
+}
+
+// TestServe runs the daemon on a one-second schedule: it serves /healthz and
+// /metrics, runs without overlapping itself, fills the lake, and stops
+// promptly on SIGTERM (context cancellation) with exit code 0.
+func TestServe(t *testing.T) {
+	srv := startSim(t, slsim.Options{Seed: 5, Months: 3, Latency: 3 * time.Millisecond})
+	e := simEnv(srv)
+	dir := t.TempDir()
+	cfg := filepath.Join(t.TempDir(), "serve.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("lake:\n  location: %s\nincremental:\n  start_period: \"2026-04\"\nschedule:\n  stop_timeout: 30s\n", dir)), 0o600)
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	var stderr strings.Builder
+	go func() {
+		m := &Main{Stdout: io.Discard, Stderr: &stderr, Now: srv.Sim().Now,
+			LookupEnv: func(k string) (string, bool) { v, ok := e[k]; return v, ok }}
+		done <- m.Run(ctx, []string{"serve", "--config", cfg, "--schedule", "@every 1s", "--listen", addr})
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	var body string
+	for {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no successful run within 60s; metrics:\n%s\nstderr:\n%s", body, stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+		code, _ := get(addr, "/healthz")
+		if code != http.StatusOK {
+			continue
+		}
+		_, body = get(addr, "/metrics")
+		if metric(body, "invoicelake_runs_total") >= 3 {
+			break
+		}
+	}
+	if f := metric(body, "invoicelake_run_failures_total"); f != 0 {
+		t.Errorf("%v scheduled runs failed (overlap or error):\n%s", f, stderr.String())
+	}
+	if metric(body, "invoicelake_last_success_timestamp_seconds") <= 0 || metric(body, "invoicelake_items_total") <= 0 {
+		t.Errorf("metrics do not show a successful run:\n%s", body)
+	}
+	assertLakeIsTruth(t, dir, srv.Sim().Truth(), "2026-04", "2026-06")
+
+	stopAt := time.Now()
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("serve exit %d after SIGTERM, want 0\n%s", code, stderr.String())
+		}
+		if d := time.Since(stopAt); d > 20*time.Second {
+			t.Errorf("serve took %v to stop", d)
+		}
+	case <-time.After(45 * time.Second):
+		t.Fatal("serve did not stop after SIGTERM")
+	}
+}
+
+// TestServeAbandonsARunAfterStopTimeout stops the daemon while a slow run is
+// in flight: after stop_timeout the run is cancelled, serve exits 0, and the
+// lake keeps a consistent state (whatever was published is complete).
+func TestServeAbandonsARunAfterStopTimeout(t *testing.T) {
+	srv := startSim(t, slsim.Options{Seed: 6, Months: 3, Latency: 40 * time.Millisecond})
+	e := simEnv(srv)
+	dir := t.TempDir()
+	cfg := filepath.Join(t.TempDir(), "serve.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("source:\n  concurrency: 1\nlake:\n  location: %s\nincremental:\n  start_period: \"2026-04\"\nschedule:\n  stop_timeout: 300ms\n", dir)), 0o600)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	var stderr strings.Builder
+	go func() {
+		m := &Main{Stdout: io.Discard, Stderr: &stderr, Now: srv.Sim().Now,
+			LookupEnv: func(k string) (string, bool) { v, ok := e[k]; return v, ok }}
+		done <- m.Run(ctx, []string{"serve", "--config", cfg, "--schedule", "@every 1s", "--listen", freeAddr(t)})
+	}()
+	time.Sleep(1800 * time.Millisecond) // the first run is in flight
+	stopAt := time.Now()
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit %d, want 0", code)
+		}
+		if d := time.Since(stopAt); d > 10*time.Second {
+			t.Errorf("took %v to abandon the run (stop_timeout 300ms)", d)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(stderr.String(), "abandoning the run in flight") {
+		t.Errorf("no run was abandoned; stderr:\n%s", stderr.String())
+	}
+	// A rerun completes and the lake equals the truth.
+	if code, _, se := e.run(t, t.Context(), srv.Sim().Now, "run", "--config", cfg); code != 0 {
+		t.Fatalf("run after an abandoned run: exit %d\n%s", code, se)
+	}
+	assertLakeIsTruth(t, dir, srv.Sim().Truth(), "2026-04", "2026-06")
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	srv := startSim(t, slsim.Options{Seed: 8, Months: 3})
+	e := simEnv(srv)
+	dir := t.TempDir()
+	srv.Sim().ResetStats()
+	code, out, stderr := e.run(t, t.Context(), nil, "export", "--from", "2026-04", "--to", "2026-06", "--out", dir, "--dry-run")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"2026-04", "2026-05", "2026-06", "total API calls"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 0 {
+		t.Errorf("dry run wrote %d entries into the lake", len(entries))
+	}
+	if st := srv.Sim().Stats(); st.Requests["SoftLayer_Billing_Invoice::getItems"] != 0 {
+		t.Errorf("dry run fetched items: %v", st.Requests)
+	}
+}
