@@ -194,7 +194,6 @@ func (m *k8sManifests) problems() []string {
 	}
 
 	images := map[string][]string{}
-	var pods []k8sPod
 	for _, cj := range m.CronJobs {
 		where := "CronJob/" + cj.Name
 		checkK8sSchedule(where, cj.Spec.Schedule, bad)
@@ -221,7 +220,6 @@ func (m *k8sManifests) problems() []string {
 		}
 		checkK8sPodFailurePolicy(where, js.PodFailurePolicy, js.Template.Spec.Containers, bad)
 		pod := k8sPod{where: where, file: m.file[cj], command: "run", spec: js.Template.Spec}
-		pods = append(pods, pod)
 		if cfg, ok := m.checkK8sPod(pod, images, bad); ok && js.ActiveDeadlineSeconds != nil {
 			// A retried pod must be able to outwait the lease of a killed
 			// predecessor's lock (the heartbeat stops when the pod dies), and
@@ -251,7 +249,6 @@ func (m *k8sManifests) problems() []string {
 			bad("%s: restartPolicy is %q, want Always", where, rp)
 		}
 		pod := k8sPod{where: where, file: m.file[d], command: "serve", spec: spec}
-		pods = append(pods, pod)
 		cfg, ok := m.checkK8sPod(pod, images, bad)
 		if ok {
 			g := spec.TerminationGracePeriodSeconds
