@@ -5,10 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"slices"
 	"time"
 
+	"github.com/invoicelake/invoicelake/configs"
 	"github.com/invoicelake/invoicelake/extract"
 	"github.com/invoicelake/invoicelake/load"
 	"github.com/invoicelake/invoicelake/schemas"
@@ -30,22 +30,14 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	from := fs.String("from", "", "first billing period, YYYY-MM")
 	to := fs.String("to", "", "last billing period, YYYY-MM")
 	dry := fs.Bool("dry-run", false, "print the periods and the API calls it would make; write nothing")
-	if err := parseFlags(fs, args); err != nil {
+	var w schemas.Window
+	p, err := m.setup(ctx, fs, &c, args, func(*configs.Config) (err error) {
+		if !c.set["out"] && c.config == "" {
+			return usageErrorf("export: --out is required (a folder, file:///path or s3://bucket/prefix)")
+		}
+		w, err = parseWindow(*from, *to)
 		return err
-	}
-	cfg, err := m.settings(fs, &c)
-	if err != nil {
-		return err
-	}
-	if !c.set["out"] && c.config == "" {
-		return usageErrorf("export: --out is required (a folder, file:///path or s3://bucket/prefix)")
-	}
-	w, err := parseWindow(*from, *to)
-	if err != nil {
-		return err
-	}
-	log := m.logger(cfg)
-	p, err := m.newPipeline(ctx, cfg, log)
+	})
 	if err != nil {
 		return err
 	}
@@ -61,20 +53,30 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	var c commonFlags
 	c.register(fs)
 	dry := fs.Bool("dry-run", false, "print the periods and the API calls it would make; write nothing")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := m.settings(fs, &c)
-	if err != nil {
-		return err
-	}
-	log := m.logger(cfg)
-	p, err := m.newPipeline(ctx, cfg, log)
+	p, err := m.setup(ctx, fs, &c, args, nil)
 	if err != nil {
 		return err
 	}
 	_, err = m.runIncremental(ctx, p, *dry, m.now())
 	return err
+}
+
+// setup parses a pipeline command's flags, resolves its settings (calling
+// check, if any, on them before anything is opened) and builds the pipeline.
+func (m *Main) setup(ctx context.Context, fs *flag.FlagSet, c *commonFlags, args []string, check func(*configs.Config) error) (*pipeline, error) {
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	cfg, err := m.settings(fs, c)
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	return m.newPipeline(ctx, cfg, m.logger(cfg))
 }
 
 // runIncremental plans and executes one scheduled run: the last N periods,
@@ -217,35 +219,30 @@ func (m *Main) verify(ctx context.Context, args []string) error {
 	c.register(fs)
 	from := fs.String("from", "", "first billing period, YYYY-MM (default: every published period)")
 	to := fs.String("to", "", "last billing period, YYYY-MM")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := m.settings(fs, &c)
-	if err != nil {
-		return err
-	}
-	log := m.logger(cfg)
-	p, err := m.newPipeline(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
 	var periods []schemas.Period
-	if *from != "" || *to != "" {
+	p, err := m.setup(ctx, fs, &c, args, func(*configs.Config) error {
+		if *from == "" && *to == "" {
+			return nil
+		}
 		w, err := parseWindow(*from, *to)
-		if err != nil {
+		periods = w.Periods()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if periods == nil {
+		if periods, err = p.lake.Periods(ctx); err != nil {
 			return err
 		}
-		periods = w.Periods()
-	} else if periods, err = p.lake.Periods(ctx); err != nil {
-		return err
 	}
-	return m.verifyPeriods(ctx, p, periods, log)
+	return m.verifyPeriods(ctx, p, periods)
 }
 
 // ErrMismatch is returned by verify when the lake and the API disagree.
 var ErrMismatch = errors.New("the lake does not match the API")
 
-func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas.Period, log *slog.Logger) error {
+func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas.Period) error {
 	fmt.Fprintf(m.Stdout, "%-8s %-22s %-22s %-40s %s\n", "period", "invoices lake/api", "items lake/api", "invoice_total_amount lake/api", "ok")
 	bad := 0
 	for _, per := range periods {
@@ -272,7 +269,7 @@ func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas
 		if !ok {
 			mark = "NO"
 			bad++
-			log.Error("period does not match the API", "period", per, "lake_invoices", got.Invoices, "api_invoices", invoices,
+			p.log.Error("period does not match the API", "period", per, "lake_invoices", got.Invoices, "api_invoices", invoices,
 				"lake_items", got.Items, "api_items", items, "lake_total", got.InvoiceTotal.String(), "api_total", total.String(),
 				"distinct_item_ids", got.DistinctItemIDs)
 		}

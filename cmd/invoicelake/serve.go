@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/invoicelake/invoicelake/configs"
 	"github.com/robfig/cron/v3"
 )
 
@@ -21,28 +22,23 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	c.register(fs)
 	spec := fs.String("schedule", "", "cron `spec` (overrides schedule.cron), UTC unless CRON_TZ= is given")
 	listen := fs.String("listen", "", "`addr` for /healthz and /metrics (overrides schedule.listen)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := m.settings(fs, &c)
+	var sched cron.Schedule
+	p, err := m.setup(ctx, fs, &c, args, func(cfg *configs.Config) (err error) {
+		if *spec != "" {
+			cfg.Schedule.Cron = *spec
+		}
+		if *listen != "" {
+			cfg.Schedule.Listen = *listen
+		}
+		if sched, err = parseSchedule(cfg.Schedule.Cron); err != nil {
+			return usageError{fmt.Errorf("schedule.cron: %w", err)}
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if *spec != "" {
-		cfg.Schedule.Cron = *spec
-	}
-	if *listen != "" {
-		cfg.Schedule.Listen = *listen
-	}
-	sched, err := parseSchedule(cfg.Schedule.Cron)
-	if err != nil {
-		return usageError{fmt.Errorf("schedule.cron: %w", err)}
-	}
-	log := m.logger(cfg)
-	p, err := m.newPipeline(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
+	cfg, log := p.cfg, p.log
 	p.progress = nil // a daemon logs; it draws no progress bar
 	met := newMetrics()
 
