@@ -16,6 +16,11 @@ import (
 	"github.com/invoicelake/invoicelake/transform"
 )
 
+// benchExtract is nil in the shipped binary. Only the CPU benchmark
+// (bench_child_test.go) sets it, to lift the client's rate limit so that the
+// pipeline's own throughput is measured against a replay server.
+var benchExtract func(*extract.Config)
+
 // pipeline is everything one run needs, built once from the configuration.
 type pipeline struct {
 	cfg      configs.Config
@@ -30,6 +35,9 @@ func (m *Main) newPipeline(ctx context.Context, cfg configs.Config, log *slog.Lo
 	ecfg, err := m.extractConfig(cfg, log)
 	if err != nil {
 		return nil, err
+	}
+	if benchExtract != nil {
+		benchExtract(&ecfg)
 	}
 	client, err := extract.New(ecfg)
 	if err != nil {

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/invoicelake/invoicelake/extract"
+)
+
+// TestBenchChild is not a test: it is the process the CPU benchmark
+// (bench_test.go) measures. The benchmark builds this package's test binary
+// with CGO_ENABLED=0 and runs it with INVOICELAKE_BENCH_CHILD set to a JSON
+// array of command-line arguments; the command then runs exactly as the
+// shipped binary runs it, except that the client's rate limit is lifted
+// (the replay server it talks to has none), so the figure is the pipeline's
+// own CPU cost. Skipped unless the variable is set.
+func TestBenchChild(t *testing.T) {
+	spec := os.Getenv("INVOICELAKE_BENCH_CHILD")
+	if spec == "" {
+		t.Skip("only run by the benchmarks (INVOICELAKE_BENCH_CHILD)")
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(spec), &args); err != nil {
+		t.Fatalf("INVOICELAKE_BENCH_CHILD: %v", err)
+	}
+	benchExtract = func(c *extract.Config) {
+		c.Rate, c.Burst = math.MaxFloat64, 1<<20
+	}
+	defer func() { benchExtract = nil }()
+	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, LookupEnv: os.LookupEnv}
+	if code := m.Run(context.Background(), args); code != 0 {
+		t.Fatalf("invoicelake %v: exit %d, want 0", args, code)
+	}
+}

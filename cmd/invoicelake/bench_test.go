@@ -1,0 +1,390 @@
+//go:build cgo
+
+// Pipeline benchmarks (issue 7). They skip unless INVOICELAKE_BENCH=1
+// (`make bench` sets it) and, with INVOICELAKE_BENCH_DOC set, rewrite their
+// sections of docs/BENCHMARKS.md (between the "generated" markers).
+//
+//	INVOICELAKE_BENCH=1 go test -run '^$' -bench Pipeline -benchtime 1x -timeout 60m ./cmd/invoicelake/
+//
+// Knobs: INVOICELAKE_BENCH_SIZES (default "100k,1M,5M"), INVOICELAKE_BENCH_RUNS
+// (default 3), INVOICELAKE_BENCH_SLCLI (invoices slcli pages, default 20).
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/invoicelake/invoicelake/extract/slsim"
+	"github.com/invoicelake/invoicelake/schemas"
+)
+
+func benchEnabled(b *testing.B) {
+	b.Helper()
+	if os.Getenv("INVOICELAKE_BENCH") != "1" {
+		b.Skip("pipeline benchmarks run with INVOICELAKE_BENCH=1 (make bench)")
+	}
+}
+
+func benchEnvInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// benchMonths of history: the window is every period of the account.
+const benchMonths = 24
+
+func benchFrom() schemas.Period { return schemas.PeriodOf(simNow).AddMonths(-benchMonths - 1) }
+func benchTo() schemas.Period   { return schemas.PeriodOf(simNow) }
+
+// benchSize is an account size: the simulator's Scale giving about that many
+// items over 24 months (measured: scale 10 gives 131k, 100 gives 1.17M).
+type benchSize struct {
+	name  string
+	scale float64
+}
+
+var benchSizes = map[string]benchSize{
+	"100k": {"100k", 7.6},
+	"1M":   {"1M", 85},
+	"5M":   {"5M", 425},
+}
+
+// proc is one measured run of a child process.
+type proc struct {
+	wall     time.Duration
+	cpu      time.Duration // user + system
+	maxRSS   int64         // bytes
+	out, err string
+}
+
+func runProc(b *testing.B, bin string, env []string, args ...string) proc {
+	b.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		b.Fatalf("%s %v: %v\nstdout:\n%s\nstderr:\n%s", filepath.Base(bin), args, err, tail(stdout.String()), tail(stderr.String()))
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return proc{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(),
+		maxRSS: ru.Maxrss << 10, out: stdout.String(), err: stderr.String()}
+}
+
+func tail(s string) string {
+	if len(s) > 4000 {
+		return "..." + s[len(s)-4000:]
+	}
+	return s
+}
+
+// buildBenchChild builds this package's test binary without cgo: the
+// process TestBenchChild runs the command in (bench_child_test.go).
+func buildBenchChild(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "invoicelake-bench.test")
+	cmd := exec.Command("go", "test", "-c", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go test -c: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func buildStatic(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "invoicelake")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func childEnv(url string, extra ...string) []string {
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir(),
+		"SL_USERNAME=" + slsim.DefaultUser, "SL_API_KEY=" + testAPIKey, "SL_ENDPOINT_URL=" + url}
+	return append(env, extra...)
+}
+
+func exportArgs(lake string) []string {
+	return []string{"export", "--out", lake, "--from", benchFrom().String(), "--to", benchTo().String(),
+		"--log-format", "json", "--log-level", "warn"}
+}
+
+// cpuResult is one account size of the CPU race.
+type cpuResult struct {
+	size                        string
+	items, invoices, maxInvoice int64
+	jsonBytes                   int64
+	pages                       int
+	ours, duck                  []time.Duration
+	oursCPU                     []time.Duration
+	ratios                      []float64
+	rss                         []int64
+	oursBytes, duckZstd, duckSn int64
+	query                       []time.Duration
+	queryRows                   int
+}
+
+// BenchmarkPipelineCPU races invoicelake against DuckDB on the same JSON.
+//
+// Design: the simulator (no latency, no rate limit) serves the account once
+// through a recording proxy while invoicelake exports it (untimed); every
+// answer is saved to a file. Then, per run and side by side: invoicelake
+// (the command in a static child process, its client's rate limit lifted)
+// exports the account from a replay server that serves those exact bytes,
+// and DuckDB converts the same saved pages into the same partitioned
+// Parquet. Peak RSS is the child's getrusage ru_maxrss.
+func BenchmarkPipelineCPU(b *testing.B) {
+	benchEnabled(b)
+	runs := benchEnvInt("INVOICELAKE_BENCH_RUNS", 3)
+	sizes := strings.Split(envOr("INVOICELAKE_BENCH_SIZES", "100k,1M,5M"), ",")
+	child := buildBenchChild(b)
+	var results []cpuResult
+	for _, name := range sizes {
+		sz, ok := benchSizes[name]
+		if !ok {
+			b.Fatalf("INVOICELAKE_BENCH_SIZES: unknown size %q (100k, 1M, 5M)", name)
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				results = append(results, cpuRace(b, child, sz, runs))
+			}
+		})
+	}
+	writeDoc(b, "cpu", renderCPU(results, runs))
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func cpuRace(b *testing.B, child string, sz benchSize, runs int) cpuResult {
+	work := b.TempDir()
+	pages := filepath.Join(work, "pages")
+	sim, err := slsim.New(slsim.Options{Seed: 1, Months: benchMonths, Now: simNow, Scale: sz.scale,
+		RateLimit: -1, APIKey: testAPIKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := newPageStore(pages, sim.Handler())
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := newBenchServer(b, store)
+	childRun := func(url, lake string) proc {
+		spec, _ := json.Marshal(exportArgs(lake))
+		return runProc(b, child, childEnv(url, "INVOICELAKE_BENCH_CHILD="+string(spec)),
+			"-test.run", "^TestBenchChild$", "-test.count", "1")
+	}
+	// Record (untimed): the simulator generates the account once.
+	t0 := time.Now()
+	childRun(rec.URL+"/rest/v3.1/", filepath.Join(work, "lake-record"))
+	rec.Close()
+	if store.err != nil {
+		b.Fatal(store.err)
+	}
+	b.Logf("%s: recorded in %v", sz.name, time.Since(t0).Round(time.Second))
+	sim = nil
+	replay := store.replay()
+	srv := newBenchServer(b, replay)
+	defer srv.Close()
+	url := srv.URL + "/rest/v3.1/"
+
+	res := cpuResult{size: sz.name}
+	res.jsonBytes, res.pages, err = bytesOf(filepath.Join(pages, "items"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var want lakeCheck
+	for i := range runs {
+		lake := filepath.Join(work, fmt.Sprintf("lake-%d", i))
+		duckOut := filepath.Join(work, fmt.Sprintf("duck-%d", i))
+		var p proc
+		var d time.Duration
+		ours := func() { runtime.GC(); p = childRun(url, lake) }
+		duck := func() {
+			runtime.GC()
+			if d, err = duckConvert(pages, duckOut, "zstd"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if i%2 == 0 { // alternate who goes first
+			ours()
+			duck()
+		} else {
+			duck()
+			ours()
+		}
+		if n := replay.misses.Load(); n > 0 {
+			b.Fatalf("replay: %d requests were not recorded", n)
+		}
+		got, err := readLakeCheck(lake)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dg, err := readLakeCheck(duckOut)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got != dg {
+			b.Fatalf("run %d: invoicelake's lake %+v, DuckDB's %+v: the outputs differ", i, got, dg)
+		}
+		if i == 0 {
+			want = got
+			res.items, res.invoices, res.maxInvoice = got.Rows, got.Invoices, got.MaxItems
+			if res.oursBytes, _, err = bytesOf(filepath.Join(lake, schemas.ItemsTable)); err != nil {
+				b.Fatal(err)
+			}
+			if res.duckZstd, _, err = bytesOf(filepath.Join(duckOut, schemas.ItemsTable)); err != nil {
+				b.Fatal(err)
+			}
+		} else if got != want {
+			b.Fatalf("run %d: lake %+v, want %+v as in run 0", i, got, want)
+		}
+		res.ours = append(res.ours, p.wall)
+		res.oursCPU = append(res.oursCPU, p.cpu)
+		res.duck = append(res.duck, d)
+		res.ratios = append(res.ratios, p.wall.Seconds()/d.Seconds())
+		res.rss = append(res.rss, p.maxRSS)
+		b.Logf("%s run %d: invoicelake %v (cpu %v, max RSS %.1f MiB), DuckDB %v, ratio %.2f",
+			sz.name, i, p.wall.Round(time.Millisecond), p.cpu.Round(time.Millisecond), float64(p.maxRSS)/(1<<20),
+			d.Round(time.Millisecond), p.wall.Seconds()/d.Seconds())
+		if i > 0 {
+			os.RemoveAll(filepath.Join(work, fmt.Sprintf("lake-%d", i)))
+			os.RemoveAll(duckOut)
+		}
+	}
+	// DuckDB with its default compression (Snappy), for size only.
+	snappy := filepath.Join(work, "duck-snappy")
+	if _, err := duckConvert(pages, snappy, "snappy"); err != nil {
+		b.Fatal(err)
+	}
+	if res.duckSn, _, err = bytesOf(filepath.Join(snappy, schemas.ItemsTable)); err != nil {
+		b.Fatal(err)
+	}
+	if res.query, res.queryRows, err = queryCostByService(filepath.Join(work, "lake-0"), 5); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(res.items), "items")
+	b.ReportMetric(float64(res.items)/median(res.ours).Seconds(), "items/s")
+	b.ReportMetric(float64(res.items)/median(res.duck).Seconds(), "duckdb-items/s")
+	b.ReportMetric(median(res.ratios), "ratio")
+	b.ReportMetric(float64(median(res.rss))/(1<<20), "maxRSS-MiB")
+	b.ReportMetric(float64(res.oursBytes)/float64(res.items), "bytes/item")
+	return res
+}
+
+func newBenchServer(b *testing.B, h http.Handler) *httptest.Server {
+	b.Helper()
+	return httptest.NewServer(h)
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.0f", float64(n)/(1<<20)) }
+
+func renderCPU(rs []cpuResult, runs int) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s\n\n", machine())
+	fmt.Fprintf(&sb, "Medians of %d runs per size (5M: as configured), invoicelake and DuckDB alternating, side by side in one run.\n\n", runs)
+	fmt.Fprintf(&sb, "| account | items | invoices | biggest invoice (items) | JSON pages | invoicelake items/s | DuckDB items/s | time ratio invoicelake/DuckDB | invoicelake CPU s | invoicelake peak RSS MiB (min–max) |\n")
+	fmt.Fprintf(&sb, "|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rs {
+		lo, hi := slicesMinMax(r.rss)
+		fmt.Fprintf(&sb, "| %s | %d | %d | %d | %d (%s MiB) | %.0f | %.0f | **%.2f** (%s) | %.1f | **%s** (%s–%s) |\n",
+			r.size, r.items, r.invoices, r.maxInvoice, r.pages, mib(r.jsonBytes),
+			float64(r.items)/median(r.ours).Seconds(), float64(r.items)/median(r.duck).Seconds(),
+			median(r.ratios), ratiosList(r.ratios), median(r.oursCPU).Seconds(), mib(median(r.rss)), mib(lo), mib(hi))
+	}
+	fmt.Fprintf(&sb, "\nOutput size and query time (the lake of the first run):\n\n")
+	fmt.Fprintf(&sb, "| account | invoice_items bytes/item: invoicelake (zstd) | DuckDB zstd | DuckDB default (Snappy) | `SELECT * FROM cost_by_service_month` (DuckDB, median of 5 warm) | result rows |\n")
+	fmt.Fprintf(&sb, "|---|---|---|---|---|---|\n")
+	for _, r := range rs {
+		n := float64(r.items)
+		fmt.Fprintf(&sb, "| %s | %.1f | %.1f | %.1f | %.0f ms | %d |\n", r.size, float64(r.oursBytes)/n,
+			float64(r.duckZstd)/n, float64(r.duckSn)/n, float64(median(r.query).Microseconds())/1000, r.queryRows)
+	}
+	return sb.String()
+}
+
+func ratiosList(xs []float64) string {
+	var s []string
+	for _, x := range xs {
+		s = append(s, fmt.Sprintf("%.2f", x))
+	}
+	return strings.Join(s, ", ")
+}
+
+func slicesMinMax(xs []int64) (int64, int64) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	lo, hi := xs[0], xs[0]
+	for _, x := range xs {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return lo, hi
+}
+
+// machine describes where the figures were measured.
+func machine() string {
+	model := "?"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		if m := regexp.MustCompile(`(?m)^model name\s*:\s*(.+)$`).FindSubmatch(data); m != nil {
+			model = strings.TrimSpace(string(m[1]))
+		}
+	}
+	return fmt.Sprintf("Measured %s on %d CPUs (%s), %s, DuckDB %s (duckdb-go, in-process, all cores), shared machine.",
+		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), model, runtime.Version(), duckVersion())
+}
+
+// writeDoc replaces the text between "<!-- generated: NAME -->" and
+// "<!-- end generated: NAME -->" in INVOICELAKE_BENCH_DOC, if set.
+func writeDoc(b *testing.B, name, body string) {
+	b.Helper()
+	b.Logf("%s figures:\n%s", name, body)
+	if b.Failed() {
+		return
+	}
+	path := os.Getenv("INVOICELAKE_BENCH_DOC")
+	if path == "" {
+		return
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	begin, end := "<!-- generated: "+name+" -->\n", "<!-- end generated: "+name+" -->"
+	i, j := bytes.Index(data, []byte(begin)), bytes.Index(data, []byte(end))
+	if i < 0 || j < i {
+		b.Fatalf("%s: markers %q ... %q not found", path, strings.TrimSpace(begin), end)
+	}
+	out := append([]byte{}, data[:i+len(begin)]...)
+	out = append(out, body...)
+	out = append(out, data[j:]...)
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		b.Fatal(err)
+	}
+}
