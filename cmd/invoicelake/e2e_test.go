@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/big"
@@ -240,9 +241,26 @@ func TestExportLocalMatchesTruthAndRerunsAreIdempotent(t *testing.T) {
 		return nil
 	})
 
-	// The deliberately inconsistent invoice is published, marked unreconciled.
+	// The deliberately inconsistent invoice is published, marked unreconciled,
+	// and the run summary in _runs/ says so.
 	if len(truth.Unreconciled) != 1 {
 		t.Fatalf("truth lists %d unreconciled invoices, want 1", len(truth.Unreconciled))
+	}
+	runs, _ := filepath.Glob(filepath.Join(dir, "_runs", "*.json"))
+	if len(runs) != 1 {
+		t.Fatalf("_runs/ holds %d summaries, want 1", len(runs))
+	}
+	var sum Summary
+	if b, err := os.ReadFile(runs[0]); err != nil || json.Unmarshal(b, &sum) != nil {
+		t.Fatalf("read run summary: %v", err)
+	}
+	var wantItems int64
+	for _, p := range windowOf(truth, from, to) {
+		wantItems += p.Items
+	}
+	if !sum.OK || sum.Items != wantItems || sum.Unreconciled != 1 || len(sum.Periods) != 5 || sum.APICalls == 0 {
+		t.Errorf("run summary: ok %v items %d (want %d) unreconciled %d (want 1) periods %d api_calls %d",
+			sum.OK, sum.Items, wantItems, sum.Unreconciled, len(sum.Periods), sum.APICalls)
 	}
 
 	before := lakeFiles(t, dir)

@@ -152,7 +152,7 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 				return sum, abort(w, fmt.Errorf("period %s: %w", period, err))
 			}
 			sum.observe(iw.Invoice)
-			p.progress.items(len(res.Items))
+			p.progress.invoice(len(res.Items))
 		}
 		man, err := w.Publish(ctx)
 		if err != nil {

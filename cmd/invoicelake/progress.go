@@ -7,12 +7,13 @@ import (
 )
 
 // progress draws one status line on a terminal during long backfills:
-// periods done, items, items/s and an ETA. A nil *progress draws nothing.
+// periods done, invoices, items, items/s and an ETA. A nil *progress draws
+// nothing.
 type progress struct {
-	w           io.Writer
-	total, done int
-	itemCount   int64
-	start, last time.Time
+	w                   io.Writer
+	total, done         int
+	invoices, itemCount int64
+	start, last         time.Time
 }
 
 func newProgress(w io.Writer) *progress { return &progress{w: w} }
@@ -24,10 +25,12 @@ func (p *progress) begin(n int) {
 	p.total, p.start = n, time.Now()
 }
 
-func (p *progress) items(n int) {
+// invoice records one invoice of n items.
+func (p *progress) invoice(n int) {
 	if p == nil {
 		return
 	}
+	p.invoices++
 	p.itemCount += int64(n)
 	if time.Since(p.last) > 200*time.Millisecond {
 		p.draw()
@@ -66,7 +69,7 @@ func (p *progress) draw() {
 			bar[i] = '#'
 		}
 	}
-	fmt.Fprintf(p.w, "\r[%s] periods %d/%d  items %d  %.0f items/s  ETA %s   ", bar, p.done, p.total, p.itemCount, rate, eta)
+	fmt.Fprintf(p.w, "\r[%s] periods %d/%d  invoices %d  items %d  %.0f items/s  ETA %s   ", bar, p.done, p.total, p.invoices, p.itemCount, rate, eta)
 }
 
 func (p *progress) finish() {
