@@ -233,7 +233,11 @@ func (c *Client) InvoicesWithItems(ctx context.Context, q InvoiceQuery) iter.Seq
 				yield(InvoiceWithItems{}, j.err)
 				return false
 			}
-			return yield(j.v, nil)
+			// Hand the items over: the consumer may drop them as soon as
+			// it has used them.
+			v := j.v
+			j.v = InvoiceWithItems{}
+			return yield(v, nil)
 		}
 		for inv, err := range c.Invoices(ctx2, q) {
 			if err != nil {

@@ -25,12 +25,16 @@ type PeriodWriter struct {
 	dir     string
 	inv     *tableWriter[schemas.InvoiceRow]
 	items   *tableWriter[schemas.ItemRow]
-	scratch []schemas.ItemRow
+	scratch []schemas.ItemRow // at most addChunk rows, reused
+	order   []int32           // the rows of one Add, sorted by item_id
 	lastID  int64
 	n       int64
 	err     error // sticky
 	done    bool
 }
+
+// addChunk is how many rows Add copies at a time into its sorted buffer.
+const addChunk = 1024
 
 // ErrClosed is returned by a PeriodWriter after Publish or Abort.
 var ErrClosed = errors.New("period writer closed")
@@ -91,30 +95,44 @@ func (w *PeriodWriter) add(inv schemas.InvoiceRow, items []schemas.ItemRow) erro
 	if inv.ItemRows != int64(len(items)) {
 		return fmt.Errorf("item_rows = %d but %d items given", inv.ItemRows, len(items))
 	}
-	w.scratch = append(w.scratch[:0], items...)
-	slices.SortFunc(w.scratch, func(a, b schemas.ItemRow) int {
-		switch {
-		case a.ItemID < b.ItemID:
+	// Sort a permutation, not a copy of the rows: a copy of a big
+	// invoice's rows would double the writer's share of the memory.
+	w.order = w.order[:0]
+	for i := range items {
+		w.order = append(w.order, int32(i))
+	}
+	slices.SortFunc(w.order, func(a, b int32) int {
+		switch x, y := items[a].ItemID, items[b].ItemID; {
+		case x < y:
 			return -1
-		case a.ItemID > b.ItemID:
+		case x > y:
 			return 1
 		}
 		return 0
 	})
-	for i := range w.scratch {
-		it := &w.scratch[i]
+	for k, i := range w.order {
+		it := &items[i]
 		if it.InvoiceID != inv.InvoiceID {
 			return fmt.Errorf("item=%d belongs to invoice=%d", it.ItemID, it.InvoiceID)
 		}
-		if i > 0 && it.ItemID == w.scratch[i-1].ItemID {
+		if k > 0 && it.ItemID == items[w.order[k-1]].ItemID {
 			return fmt.Errorf("item=%d appears twice", it.ItemID)
 		}
 	}
 	if err := w.inv.write([]schemas.InvoiceRow{inv}); err != nil {
 		return err
 	}
-	if err := w.items.write(w.scratch); err != nil {
-		return err
+	// Write in sorted chunks through a small reused buffer.
+	for k := 0; k < len(w.order); k += addChunk {
+		w.scratch = w.scratch[:0]
+		for _, i := range w.order[k:min(k+addChunk, len(w.order))] {
+			w.scratch = append(w.scratch, items[i])
+		}
+		err := w.items.write(w.scratch)
+		clear(w.scratch) // hold no pointer into the caller's rows
+		if err != nil {
+			return err
+		}
 	}
 	w.lastID = inv.InvoiceID
 	w.n++

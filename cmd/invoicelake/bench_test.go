@@ -7,11 +7,14 @@
 //	INVOICELAKE_BENCH=1 go test -run '^$' -bench Pipeline -benchtime 1x -timeout 60m ./cmd/invoicelake/
 //
 // Knobs: INVOICELAKE_BENCH_SIZES (default "100k,1M,5M"), INVOICELAKE_BENCH_RUNS
-// (default 3), INVOICELAKE_BENCH_SLCLI (invoices slcli pages, default 20).
+// (default 3), INVOICELAKE_BENCH_SLCLI (invoices slcli pages, default 20),
+// INVOICELAKE_BENCH_PROFILE (a folder: CPU and heap profiles of the first
+// CPU run of each size).
 package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -195,10 +198,10 @@ func cpuRace(b *testing.B, child string, sz benchSize, runs int) cpuResult {
 		b.Fatal(err)
 	}
 	rec := newBenchServer(b, store)
-	childRun := func(url, lake string) proc {
+	childRun := func(url, lake string, flags ...string) proc {
 		spec, _ := json.Marshal(exportArgs(lake))
 		return runProc(b, child, childEnv(url, "INVOICELAKE_BENCH_CHILD="+string(spec)),
-			"-test.run", "^TestBenchChild$", "-test.count", "1")
+			append([]string{"-test.run", "^TestBenchChild$", "-test.count", "1"}, flags...)...)
 	}
 	// Record (untimed): the simulator generates the account once.
 	t0 := time.Now()
@@ -225,7 +228,14 @@ func cpuRace(b *testing.B, child string, sz benchSize, runs int) cpuResult {
 		duckOut := filepath.Join(work, fmt.Sprintf("duck-%d", i))
 		var p proc
 		var d time.Duration
-		ours := func() { runtime.GC(); p = childRun(url, lake) }
+		var prof []string
+		if dir := os.Getenv("INVOICELAKE_BENCH_PROFILE"); dir != "" && i == 0 {
+			// Profiles of the first run; they cost time, so that run is
+			// slower than the others.
+			prof = []string{"-test.cpuprofile", filepath.Join(dir, sz.name+".cpu.pprof"),
+				"-test.memprofile", filepath.Join(dir, sz.name+".mem.pprof"), "-test.memprofilerate", "524288"}
+		}
+		ours := func() { runtime.GC(); p = childRun(url, lake, prof...) }
 		duck := func() {
 			runtime.GC()
 			if d, err = duckConvert(pages, duckOut, "zstd"); err != nil {
@@ -387,4 +397,142 @@ func writeDoc(b *testing.B, name, body string) {
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// apiResult is one run of the API-bound path.
+type apiResult struct {
+	concurrency               int
+	invoices, items, calls    int64
+	minCalls                  int64
+	rateLimited               int64
+	maxPerSecond              int
+	wall                      time.Duration
+	maxRSS                    int64
+	slcliInvoices, slcliCalls int64
+	slcliWall                 time.Duration
+}
+
+// BenchmarkPipelineAPI runs the shipped static binary (`invoicelake export`
+// into a local lake) against the simulator with 150 ms ± 50 ms latency and
+// the API's 50/s limit, at the default rate (40/s), then slcli on the first
+// invoices of the same account, side by side.
+func BenchmarkPipelineAPI(b *testing.B) {
+	benchEnabled(b)
+	bin := buildStatic(b)
+	srv, err := slsim.Start(slsim.Options{Seed: 1, Months: 12, Now: simNow, Scale: 10,
+		Latency: 150 * time.Millisecond, Jitter: 50 * time.Millisecond, RateLimit: 50, APIKey: testAPIKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	sim := srv.Sim()
+	from, to := schemas.PeriodOf(simNow).AddMonths(-13), schemas.PeriodOf(simNow)
+	var results []apiResult
+	var ids []int64
+	for _, conc := range []int{4, 16} {
+		b.Run(fmt.Sprintf("concurrency=%d", conc), func(b *testing.B) {
+			for b.Loop() {
+				dir := b.TempDir()
+				cfg := filepath.Join(dir, "invoicelake.yaml")
+				if err := os.WriteFile(cfg, []byte(fmt.Sprintf("source:\n  concurrency: %d\n", conc)), 0o600); err != nil {
+					b.Fatal(err)
+				}
+				lake := filepath.Join(dir, "lake")
+				sim.ResetStats()
+				p := runProc(b, bin, childEnv(srv.URL()), "export", "--config", cfg, "--out", lake,
+					"--from", from.String(), "--to", to.String(), "--log-format", "json", "--log-level", "warn")
+				st := sim.Stats()
+				r := apiResult{concurrency: conc, calls: st.Total, rateLimited: st.RateLimited,
+					maxPerSecond: st.MaxPerSecond, wall: p.wall, maxRSS: p.maxRSS}
+				var err error
+				r.invoices, r.items, r.minCalls, ids, err = lakeCalls(lake)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(r.calls)/p.wall.Seconds()/40, "rate-fraction")
+				b.ReportMetric(float64(r.calls)/float64(r.minCalls), "calls/min")
+				b.ReportMetric(p.wall.Seconds(), "wall-s")
+				b.Logf("concurrency %d: %d invoices, %d items, %d calls (min %d), %v, %d rate-limited, server max %d/s, by method %v",
+					conc, r.invoices, r.items, r.calls, r.minCalls, p.wall.Round(time.Millisecond), r.rateLimited, r.maxPerSecond, st.Requests)
+				results = append(results, r)
+			}
+		})
+	}
+	if slcli, err := exec.LookPath("slcli"); err != nil || len(results) == 0 {
+		b.Logf("slcli not installed: no side-by-side figure")
+	} else {
+		n := min(benchEnvInt("INVOICELAKE_BENCH_SLCLI", 20), len(ids))
+		conf := filepath.Join(b.TempDir(), "sim.conf")
+		if err := os.WriteFile(conf, []byte(fmt.Sprintf("[softlayer]\nusername = %s\napi_key = %s\nendpoint_url = %s\ntimeout = 60\n",
+			slsim.DefaultUser, testAPIKey, srv.URL())), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		env := []string{"HOME=" + b.TempDir(), "PATH=" + os.Getenv("PATH")}
+		sim.ResetStats()
+		start := time.Now()
+		for _, id := range ids[:n] {
+			runProc(b, slcli, env, "-C", conf, "--format", "json", "account", "invoice-detail", strconv.FormatInt(id, 10), "--details")
+		}
+		r := &results[0]
+		r.slcliWall, r.slcliInvoices, r.slcliCalls = time.Since(start), int64(n), sim.Stats().Total
+	}
+	writeDoc(b, "api", renderAPI(results))
+}
+
+// lakeCalls reads a lake's invoices and returns the invoice and item
+// counts, the minimum number of API calls that could have read them
+// (Σ per period ceil(invoices/50) + Σ per invoice max(1, ceil(items/100)),
+// nothing for a CLOSED invoice with itemCount 0) and the invoice ids by id.
+func lakeCalls(lake string) (invoices, items, minCalls int64, ids []int64, err error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return 0, 0, 0, nil, err
+	}
+	defer db.Close()
+	inv := filepath.Join(lake, schemas.InvoicesTable, "*", "*.parquet")
+	err = db.QueryRow(fmt.Sprintf(`SELECT count(*), sum(item_rows),
+  sum(CASE WHEN status_code = 'CLOSED' AND item_count = 0 THEN 0 ELSE greatest(1, ceil(item_rows / 100)) END)::BIGINT
+  + (SELECT sum(ceil(n / 50))::BIGINT FROM (SELECT count(*) AS n FROM read_parquet('%s', hive_partitioning = true) GROUP BY billing_period))
+FROM read_parquet('%s')`, inv, inv)).Scan(&invoices, &items, &minCalls)
+	if err != nil {
+		return 0, 0, 0, nil, err
+	}
+	rows, err := db.Query(fmt.Sprintf(`SELECT invoice_id FROM read_parquet('%s') ORDER BY 1`, inv))
+	if err != nil {
+		return 0, 0, 0, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return 0, 0, 0, nil, err
+		}
+		ids = append(ids, id)
+	}
+	return invoices, items, minCalls, ids, rows.Err()
+}
+
+func renderAPI(rs []apiResult) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s\n\n", machine())
+	fmt.Fprintf(&sb, "Simulator: seed 1, 12 months, scale 10, latency 150 ms ± 50 ms, limit 50 requests/s. "+
+		"`invoicelake export` (static binary) into a local lake, default settings (rate 40/s) but `source.concurrency`.\n\n")
+	fmt.Fprintf(&sb, "| source.concurrency | invoices | items | API calls | calls / minimum | sustained rate | rate / configured 40/s | rate-limited answers | server's busiest 1 s | wall time | peak RSS MiB |\n")
+	fmt.Fprintf(&sb, "|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rs {
+		rate := float64(r.calls) / r.wall.Seconds()
+		fmt.Fprintf(&sb, "| %d | %d | %d | %d | **%.3fx** | %.1f req/s | **%.1f %%** | %d | %d | %.1f s | %s |\n",
+			r.concurrency, r.invoices, r.items, r.calls, float64(r.calls)/float64(r.minCalls), rate, rate/40*100,
+			r.rateLimited, r.maxPerSecond, r.wall.Seconds(), mib(r.maxRSS))
+	}
+	if len(rs) > 0 && rs[0].slcliInvoices > 0 {
+		r := rs[0]
+		per := r.slcliWall.Seconds() / float64(r.slcliInvoices)
+		fmt.Fprintf(&sb, "\nslcli side by side (same simulator, `slcli --format json account invoice-detail ID --details`, one process per invoice, "+
+			"the first %d invoices by id): %d calls, %.1f s, **%.2f s per invoice**; invoicelake (concurrency %d): %.3f s per invoice "+
+			"over all %d. At slcli's pace the whole window would take about %.0f s (**%.0fx** invoicelake's wall time).\n",
+			r.slcliInvoices, r.slcliCalls, r.slcliWall.Seconds(), per, r.concurrency, r.wall.Seconds()/float64(r.invoices), r.invoices,
+			per*float64(r.invoices), per*float64(r.invoices)/r.wall.Seconds())
+	}
+	return sb.String()
 }

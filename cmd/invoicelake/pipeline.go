@@ -145,6 +145,7 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 			if err != nil {
 				return sum, abort(w, fmt.Errorf("period %s: %w", period, err))
 			}
+			iw.Items = nil // the rows are in res: let a big invoice's items go
 			for _, code := range res.NewUnknownCodes {
 				p.log.Warn("unknown top-level category code: resource_service left NULL (map it in transform.categories_file)", "category_code", code, "invoice_id", iw.Invoice.ID)
 			}
