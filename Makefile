@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 VERSITYGW := $(GOBIN)/versitygw
 STATICCHECK := $(GOBIN)/staticcheck
 
-.PHONY: all build test lint bench fuzz demo tools clean
+.PHONY: all build test lint bench fuzz chaos demo tools clean
 
 all: build
 
@@ -36,14 +36,24 @@ lint:
 bench: tools
 	PATH="$(GOBIN):$$PATH" $(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./... | tee bench.out
 
-## fuzz: run every fuzz target for FUZZTIME each (default 20s)
+## fuzz: run every fuzz target for FUZZTIME each (default 20s); a package whose tests do not build fails it
 FUZZTIME ?= 20s
 fuzz:
-	@for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	@set -eo pipefail; for pkg in $$($(GO) list ./...); do \
+	  targets=$$($(GO) test -list '^Fuzz' $$pkg) || { echo "fuzz: cannot list the fuzz targets of $$pkg"; exit 1; }; \
+	  for f in $$(grep '^Fuzz' <<<"$$targets" || true); do \
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+## chaos: the reliability scenarios (API faults at rising rates, S3 outages mid-publish, SIGKILL at
+## KILL_POINTS random points), each followed by a clean rerun compared with the ground truth in DuckDB;
+## writes docs/RELIABILITY.md (about 15 minutes)
+CHAOS_RUNS ?= 3
+KILL_POINTS ?= 50
+chaos: tools
+	PATH="$(GOBIN):$$PATH" INVOICELAKE_CHAOS=1 INVOICELAKE_CHAOS_RUNS=$(CHAOS_RUNS) INVOICELAKE_KILL_POINTS=$(KILL_POINTS) \
+	  $(GO) test -count=1 -timeout 40m -parallel 4 -run '^TestChaos$$' ./cmd/invoicelake
 
 ## demo: the main job on the embedded default: the simulator as source, ./lake as the lake
 DEMO_MONTHS ?= 24

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -262,7 +263,7 @@ func chaosS3Outage(t *testing.T, rep *chaosReport) {
 		name string
 		when func(ctx context.Context) bool // true when versitygw should stop
 	}{
-		{"when the first staged upload appears", func(ctx context.Context) bool { return s3Count(ctx, gw, prefix+"/"+load.StagingDir+"/") > 0 }},
+		{"when the run's first new data object appears", newTableObject(gw, prefix)},
 		{"after the first period of the run is published", manifestRewritten(gw, prefix)},
 		{"at a random point", randomPoint(full, 41)},
 		{"at a random point", randomPoint(full, 42)},
@@ -346,13 +347,44 @@ func chaosS3Outage(t *testing.T, rep *chaosReport) {
 	}
 }
 
-// s3Count counts the objects under prefix; 0 when versitygw does not answer.
-func s3Count(ctx context.Context, gw *s3test.Server, prefix string) int {
-	out, err := gw.Client().ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(gw.Bucket), Prefix: aws.String(prefix)})
-	if err != nil {
-		return 0
+// s3Keys lists the keys under prefix; nil when versitygw does not answer.
+func s3Keys(ctx context.Context, gw *s3test.Server, prefix string) map[string]bool {
+	out := map[string]bool{}
+	p := s3.NewListObjectsV2Paginator(gw.Client(), &s3.ListObjectsV2Input{Bucket: aws.String(gw.Bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil
+		}
+		for _, o := range page.Contents {
+			out[aws.ToString(o.Key)] = true
+		}
 	}
-	return len(out.Contents)
+	return out
+}
+
+// newTableObject is true once a table folder holds an object it did not
+// hold at the first call: the run has begun to publish.
+func newTableObject(gw *s3test.Server, prefix string) func(context.Context) bool {
+	var first map[string]bool
+	return func(ctx context.Context) bool {
+		cur := s3Keys(ctx, gw, prefix+"/"+schemas.InvoicesTable+"/")
+		items := s3Keys(ctx, gw, prefix+"/"+schemas.ItemsTable+"/")
+		if cur == nil || items == nil {
+			return false
+		}
+		maps.Copy(cur, items)
+		if first == nil {
+			first = cur
+			return false
+		}
+		for k := range cur {
+			if !first[k] {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // manifestRewritten is true once a manifest changes after the first call.
