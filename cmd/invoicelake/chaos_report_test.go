@@ -324,6 +324,11 @@ func newChaosReport() *chaosReport { return &chaosReport{} }
 func (r *chaosReport) row(group, fault, rate string) *chaosRow {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for _, row := range r.rows {
+		if row.group == group && row.fault == fault && row.rate == rate {
+			return row
+		}
+	}
 	row := &chaosRow{group: group, fault: fault, rate: rate}
 	r.rows = append(r.rows, row)
 	return row
