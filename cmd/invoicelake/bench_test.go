@@ -26,7 +26,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -82,14 +81,54 @@ func runProc(b *testing.B, bin string, env []string, args ...string) proc {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	var hwm int64
+	if err == nil {
+		// ru_maxrss is no good here: a forked child starts with its
+		// parent's high-water mark (this test process, with DuckDB in it).
+		// VmHWM is the peak RSS of the process image since exec; it is
+		// polled until the child exits (growth in its last 10 ms is missed).
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			t := time.NewTicker(10 * time.Millisecond)
+			defer t.Stop()
+			for {
+				hwm = max(hwm, vmHWM(cmd.Process.Pid))
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+				}
+			}
+		}()
+		err = cmd.Wait()
+		close(stop)
+		<-done
+	}
 	wall := time.Since(start)
 	if err != nil {
 		b.Fatalf("%s %v: %v\nstdout:\n%s\nstderr:\n%s", filepath.Base(bin), args, err, tail(stdout.String()), tail(stderr.String()))
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	return proc{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(),
-		maxRSS: ru.Maxrss << 10, out: stdout.String(), err: stderr.String()}
+		maxRSS: hwm, out: stdout.String(), err: stderr.String()}
+}
+
+var vmHWMLine = regexp.MustCompile(`(?m)^VmHWM:\s+(\d+) kB`)
+
+// vmHWM returns a live process's peak resident set size in bytes (0 once
+// it has exited).
+func vmHWM(pid int) int64 {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	m := vmHWMLine.FindSubmatch(data)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	return n << 10
 }
 
 func tail(s string) string {
@@ -157,7 +196,7 @@ type cpuResult struct {
 // (the command in a static child process, its client's rate limit lifted)
 // exports the account from a replay server that serves those exact bytes,
 // and DuckDB converts the same saved pages into the same partitioned
-// Parquet. Peak RSS is the child's getrusage ru_maxrss.
+// Parquet. Peak RSS is the child's VmHWM (see runProc).
 func BenchmarkPipelineCPU(b *testing.B) {
 	benchEnabled(b)
 	runs := benchEnvInt("INVOICELAKE_BENCH_RUNS", 3)
