@@ -451,8 +451,29 @@ killed runs those of the rerun. **Faults served** are counted by the simulator.
 		b.WriteString(strings.Join(failures, "\n"))
 		b.WriteString("\n")
 	}
+	b.WriteString(fuzzSection)
 	return b.String()
 }
+
+// fuzzSection lists the fuzz targets: every parser of outside input.
+const fuzzSection = `
+## Fuzzing
+
+Every parser of outside input has a fuzz target. ` + "`make fuzz`" + ` runs each for FUZZTIME (default 20s);
+CI (` + "`.ci/run`" + `) runs ` + "`make fuzz FUZZTIME=3s`" + ` after ` + "`make test`" + `, and ` + "`make test`" + ` runs every seed corpus.
+
+| input | target |
+|---|---|
+| API JSON: invoices, items | extract ` + "`FuzzDecodeInvoices`, `FuzzDecodeItems`" + ` |
+| API error bodies (any status, 200 included) | extract ` + "`FuzzDecodeAPIError`" + ` |
+| API dates | extract ` + "`FuzzParseTime`" + ` |
+| simulator: routing, query decoding, masks, filters, JSON strings | slsim ` + "`FuzzRequest`, `FuzzWriteString`" + `; slsim/query ` + "`FuzzParseMask`, `FuzzParseFilter`" + ` |
+| configuration file | configs ` + "`FuzzParse`" + ` |
+| command line flags | cmd/invoicelake ` + "`FuzzMainFlags`" + ` (never panics, exits 0/1/2, no network: endpoint 127.0.0.1:1) |
+| category map file | transform ` + "`FuzzParseCategoryMap`" + `; item hierarchies ` + "`FuzzFlatten`" + ` |
+| amounts, billing periods | schemas ` + "`FuzzParseDecimal`, `FuzzParsePeriod`" + ` |
+| what the lake holds: object keys, manifests, the lock record | load ` + "`FuzzCheckKey`, `FuzzLakeReadsOutsideInput`" + ` |
+`
 
 func cpuModel() string {
 	b, err := os.ReadFile("/proc/cpuinfo")
