@@ -41,7 +41,10 @@ bench: tools
 	  INVOICELAKE_BENCH_DOC=$(CURDIR)/docs/BENCHMARKS.md PATH="$(GOBIN):$$PATH" \
 	  $(GO) test -run '^$$' -bench '^BenchmarkPipeline' -benchtime 1x -timeout 60m ./cmd/invoicelake/ | tee bench.out
 	set -o pipefail; PATH="$(GOBIN):$$PATH" $(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m \
-	  $$($(GO) list ./... | grep -v '/cmd/invoicelake$$') | tee -a bench.out
+	  $$($(GO) list ./... | grep -v -e '/cmd/invoicelake$$' -e '/extract$$') | tee -a bench.out
+	# the extractor against the API's latency and limit (one run: ~1 min, plus slcli on 40 invoices)
+	set -o pipefail; PATH="$(GOBIN):$$PATH" $(GO) test -run '^$$' -bench Extract -benchtime 1x -timeout 30m \
+	  ./extract/ -args -slcli.invoices 40 | tee -a bench.out
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 20s); a package whose tests do not build fails it
 FUZZTIME ?= 20s
