@@ -392,6 +392,16 @@ table-folder object no manifest lists, a staging object, a temporary file); and 
 API key nor the AWS secret key appears in any log line (debug level, both runs) or any file of the
 lake.
 
+Reading the table: a faulty run that exits 1 is a correct outcome (a transient failure the Job
+retries), as long as the lake keeps complete periods and the rerun converges. The rate-limit storms
+end the faulty run with exit 1: bursts are queued in the simulator (InjectFault) and the next burst
+starts 300 ms–1 s after the last one drained, so a request retried alone (exponential backoff,
+8 attempts) meets a fresh burst on each attempt and gives up; that is the designed bound, and the
+storm is harsher than a time-window storm. An S3 outage stops versitygw after the run's first or
+second period was republished (manifests are rewritten for every period; unchanged data files are
+not re-uploaded) or at a random instant. SIGKILL rows with exit 0 are runs that finished before
+their random instant.
+
 **Retries** are the faulty run's ` + "`api_retries`" + ` from its summary line (min–max, total), for
 killed runs those of the rerun. **Faults served** are counted by the simulator.
 

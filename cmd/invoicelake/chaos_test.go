@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -263,8 +262,8 @@ func chaosS3Outage(t *testing.T, rep *chaosReport) {
 		name string
 		when func(ctx context.Context) bool // true when versitygw should stop
 	}{
-		{"when the run's first new data object appears", newTableObject(gw, prefix)},
-		{"after the first period of the run is published", manifestRewritten(gw, prefix)},
+		{"after the first period of the run is published", manifestRewritten(gw, prefix, 1)},
+		{"after the second period of the run is published", manifestRewritten(gw, prefix, 2)},
 		{"at a random point", randomPoint(full, 41)},
 		{"at a random point", randomPoint(full, 42)},
 		{"at a random point", randomPoint(full, 43)},
@@ -363,32 +362,8 @@ func s3Keys(ctx context.Context, gw *s3test.Server, prefix string) map[string]bo
 	return out
 }
 
-// newTableObject is true once a table folder holds an object it did not
-// hold at the first call: the run has begun to publish.
-func newTableObject(gw *s3test.Server, prefix string) func(context.Context) bool {
-	var first map[string]bool
-	return func(ctx context.Context) bool {
-		cur := s3Keys(ctx, gw, prefix+"/"+schemas.InvoicesTable+"/")
-		items := s3Keys(ctx, gw, prefix+"/"+schemas.ItemsTable+"/")
-		if cur == nil || items == nil {
-			return false
-		}
-		maps.Copy(cur, items)
-		if first == nil {
-			first = cur
-			return false
-		}
-		for k := range cur {
-			if !first[k] {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-// manifestRewritten is true once a manifest changes after the first call.
-func manifestRewritten(gw *s3test.Server, prefix string) func(context.Context) bool {
+// manifestRewritten is true once n manifests changed after the first call.
+func manifestRewritten(gw *s3test.Server, prefix string, n int) func(context.Context) bool {
 	var first map[string]time.Time
 	return func(ctx context.Context) bool {
 		out, err := gw.Client().ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(gw.Bucket), Prefix: aws.String(prefix + "/" + load.ManifestsDir + "/")})
@@ -403,12 +378,13 @@ func manifestRewritten(gw *s3test.Server, prefix string) func(context.Context) b
 			first = cur
 			return false
 		}
+		changed := 0
 		for k, v := range cur {
 			if !first[k].Equal(v) {
-				return true
+				changed++
 			}
 		}
-		return false
+		return changed >= n
 	}
 }
 
