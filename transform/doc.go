@@ -17,6 +17,12 @@
 //   - The PIIPolicy decides what reaches the invoice contact columns: drop
 //     (default), hash (HMAC-SHA256 with a secret key) or keep.
 //
+// Transformer.Invoice needs an invoice's items in memory. For invoices too
+// big for that, Transformer.Stream does the same in two passes over the
+// items: an Index keeps what the hierarchy, categories and reconciliation
+// need (about 64 bytes an item), then Stream.Row makes each row from the
+// item given again, in the same order.
+//
 // Money stays exact (schemas.Decimal); a sum that does not fit DECIMAL(18,8)
 // is an error wrapping schemas.ErrDecimalRange, never rounded.
 package transform

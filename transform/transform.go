@@ -136,48 +136,153 @@ type Result struct {
 // wrapping schemas.ErrDecimalRange when a total does not fit DECIMAL(18,8).
 //
 // The rows share pointer fields with items; do not modify items afterwards.
+// Stream does the same one row at a time, without holding the items.
 func (t *Transformer) Invoice(inv schemas.Invoice, items []schemas.InvoiceItem) (Result, error) {
 	if inv.CreateDate.IsZero() {
 		return Result{}, fmt.Errorf("transform: invoice %d: createDate missing", inv.ID)
 	}
+	x := Index{invoiceID: inv.ID, nodes: make([]node, 0, len(items))}
+	for i := range items {
+		x.Add(&items[i])
+	}
+	cat := t.categorize(&x)
 	rows := make([]schemas.ItemRow, len(items))
-	if err := flatten(inv.ID, items, rows); err != nil {
+	if err := flatten(&x, items, rows); err != nil {
 		return Result{}, err
 	}
-
-	// Categories: each top-level row's service, carried to the rows after
-	// it up to the next top-level row (its descendants, by Flatten's order).
-	var unknownCodes []string // distinct unknown codes of this invoice
-	var unknownItems []int64  // top-level items per unknownCodes entry
-	var unmapped int64
-	var svc *string
-	for i := range rows {
-		r := &rows[i]
-		if r.Depth == 0 {
-			var known bool
-			svc, known = t.cats.lookup(r.CategoryCode)
-			if !known {
-				if t.strict {
-					return Result{}, &UnknownCategoryError{InvoiceID: inv.ID, ItemID: r.ItemID, Code: r.CategoryCode}
-				}
-				k := indexOf(unknownCodes, r.CategoryCode)
-				if k < 0 {
-					unknownCodes = append(unknownCodes, r.CategoryCode)
-					unknownItems = append(unknownItems, 0)
-					k = len(unknownCodes) - 1
-				}
-				unknownItems[k]++
-			}
-		}
-		if svc == nil {
-			unmapped++
-		}
-		r.ResourceService = svc
-	}
-
-	row, err := t.invoiceRow(&inv, rows)
+	row, fresh, err := t.finish(&inv, &x, &cat)
 	if err != nil {
 		return Result{}, err
+	}
+	return Result{Period: schemas.PeriodOf(inv.CreateDate), Invoice: row, Items: rows, NewUnknownCodes: fresh}, nil
+}
+
+// Stream is one invoice turned into rows one at a time: its invoices row
+// is known, and Row makes its invoice_items rows from a second pass over
+// the items. It is not safe for concurrent use.
+type Stream struct {
+	Period          schemas.Period     // the partition: PeriodOf(invoice createDate), in the API's offset
+	Invoice         schemas.InvoiceRow // the invoices row; Invoice.ItemRows rows follow
+	NewUnknownCodes []string           // as in Result
+
+	x       *Index
+	next    int32
+	lastTop int32
+	lastRes *int64
+}
+
+// Stream checks inv and x, its Index, as Invoice checks inv and its items
+// (same errors, same Stats) and returns the invoice's row. The item rows
+// then come from Stream.Row, one per item given again in the order of
+// x.Add; they are the rows Invoice returns, in that order instead of
+// parents before children. x must not be used otherwise afterwards.
+func (t *Transformer) Stream(inv schemas.Invoice, x *Index) (*Stream, error) {
+	if inv.CreateDate.IsZero() {
+		return nil, fmt.Errorf("transform: invoice %d: createDate missing", inv.ID)
+	}
+	if x.invoiceID != inv.ID {
+		return nil, fmt.Errorf("transform: invoice %d: stream with the index of invoice %d", inv.ID, x.invoiceID)
+	}
+	if x.resolved {
+		return nil, fmt.Errorf("transform: invoice %d: index already streamed", inv.ID)
+	}
+	cat := t.categorize(x)
+	if err := x.resolve(nil); err != nil {
+		return nil, err
+	}
+	row, fresh, err := t.finish(&inv, x, &cat)
+	if err != nil {
+		return nil, err
+	}
+	return &Stream{Period: schemas.PeriodOf(inv.CreateDate), Invoice: row, NewUnknownCodes: fresh, x: x, lastTop: -1}, nil
+}
+
+// Row fills dst with the row of it, the next item in the order of
+// Index.Add. The row shares pointer fields with it.
+func (s *Stream) Row(dst *schemas.ItemRow, it *schemas.InvoiceItem) error {
+	x := s.x
+	k := s.next
+	if int(k) >= len(x.nodes) {
+		return fmt.Errorf("transform: invoice %d: item %d: more items than the %d indexed", x.invoiceID, it.ID, len(x.nodes))
+	}
+	if nd := &x.nodes[k]; nd.id != it.ID {
+		return fmt.Errorf("transform: invoice %d: row %d: got item %d, want item %d (items must come in the order they were indexed)",
+			x.invoiceID, k, it.ID, nd.id)
+	}
+	top := x.nodes[k].top
+	if top == k {
+		s.lastTop, s.lastRes = k, it.ResourceTableID
+	} else if top != s.lastTop {
+		s.lastTop, s.lastRes = top, nil
+		if tn := &x.nodes[top]; tn.flags&hasRes != 0 {
+			res := tn.res
+			s.lastRes = &res
+		}
+	}
+	if err := x.row(dst, it, k, s.lastRes, nil); err != nil {
+		return err
+	}
+	s.next++
+	return nil
+}
+
+// Rows returns the number of item rows: Invoice.ItemRows.
+func (s *Stream) Rows() int { return len(s.x.nodes) }
+
+// categorized is what categorize found in an Index.
+type categorized struct {
+	codes  []string // distinct unknown top-level codes of the invoice
+	items  []int64  // top-level items per codes entry
+	strict error    // under StrictCategories, the first unknown top-level item's error
+}
+
+// categorize sets the service of each top-level item of x and collects the
+// unknown codes, in input order.
+func (t *Transformer) categorize(x *Index) categorized {
+	var c categorized
+	for i := range x.nodes {
+		nd := &x.nodes[i]
+		if nd.flags&hasParent != 0 {
+			continue
+		}
+		svc, known := t.cats.lookup(nd.code)
+		nd.svc = svc
+		if known {
+			continue
+		}
+		if t.strict {
+			if c.strict == nil {
+				c.strict = &UnknownCategoryError{InvoiceID: x.invoiceID, ItemID: nd.id, Code: nd.code}
+			}
+			continue
+		}
+		k := indexOf(c.codes, nd.code)
+		if k < 0 {
+			c.codes = append(c.codes, nd.code)
+			c.items = append(c.items, 0)
+			k = len(c.codes) - 1
+		}
+		c.items[k]++
+	}
+	return c
+}
+
+// finish builds the invoice's row from its resolved, categorized Index and
+// counts the invoice in t's Stats. It returns the unknown codes t had not
+// seen before.
+func (t *Transformer) finish(inv *schemas.Invoice, x *Index, cat *categorized) (schemas.InvoiceRow, []string, error) {
+	if cat.strict != nil {
+		return schemas.InvoiceRow{}, nil, cat.strict
+	}
+	var unmapped int64
+	for i := range x.nodes {
+		if x.nodes[x.nodes[i].top].svc == nil {
+			unmapped++
+		}
+	}
+	row, err := t.invoiceRow(inv, x)
+	if err != nil {
+		return schemas.InvoiceRow{}, nil, err
 	}
 
 	t.mu.Lock()
@@ -185,22 +290,22 @@ func (t *Transformer) Invoice(inv schemas.Invoice, items []schemas.InvoiceItem) 
 	if !row.Reconciled {
 		t.stats.Unreconciled++
 		if t.reconcile == ReconcileFail {
-			return Result{}, &ReconcileError{InvoiceID: inv.ID, Issues: strings.Split(*row.ReconcileIssues, "; ")}
+			return schemas.InvoiceRow{}, nil, &ReconcileError{InvoiceID: inv.ID, Issues: strings.Split(*row.ReconcileIssues, "; ")}
 		}
 	} else {
 		t.stats.Reconciled++
 	}
 	t.stats.Invoices++
-	t.stats.Items += int64(len(rows))
+	t.stats.Items += int64(len(x.nodes))
 	t.stats.UnmappedRows += unmapped
 	var fresh []string
-	for k, code := range unknownCodes {
+	for k, code := range cat.codes {
 		if _, seen := t.unknown[code]; !seen {
 			fresh = append(fresh, code)
 		}
-		t.unknown[code] += unknownItems[k]
+		t.unknown[code] += cat.items[k]
 	}
-	return Result{Period: schemas.PeriodOf(inv.CreateDate), Invoice: row, Items: rows, NewUnknownCodes: fresh}, nil
+	return row, fresh, nil
 }
 
 // Stats returns a copy of the counts so far.
@@ -222,7 +327,7 @@ func indexOf(s []string, v string) int {
 }
 
 // invoiceRow builds inv's row: UTC times, totals, reconciliation, contact.
-func (t *Transformer) invoiceRow(inv *schemas.Invoice, rows []schemas.ItemRow) (schemas.InvoiceRow, error) {
+func (t *Transformer) invoiceRow(inv *schemas.Invoice, x *Index) (schemas.InvoiceRow, error) {
 	row := schemas.InvoiceRow{
 		InvoiceID:                      inv.ID,
 		AccountID:                      inv.AccountID,
@@ -240,9 +345,9 @@ func (t *Transformer) invoiceRow(inv *schemas.Invoice, rows []schemas.ItemRow) (
 		InvoiceTotalOneTimeAmount:      inv.InvoiceTotalOneTimeAmount,
 		InvoiceTotalOneTimeTaxAmount:   inv.InvoiceTotalOneTimeTaxAmount,
 		ItemCount:                      inv.ItemCount,
-		ItemRows:                       int64(len(rows)),
+		ItemRows:                       int64(len(x.nodes)),
 	}
-	issues, total := reconcile(inv, rows)
+	issues, total := reconcile(inv, &x.sums, int64(len(x.nodes)))
 	d, err := total.decimal()
 	if err != nil {
 		return row, fmt.Errorf("transform: invoice %d: items_total_amount: %w", inv.ID, err)
@@ -264,23 +369,12 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-// reconcile checks rows against inv's totals and itemCount. It returns the
-// issues ("" when none) and the sum of the rows' total_amount. A breakdown
-// the API did not send (nil) is not checked.
-func reconcile(inv *schemas.Invoice, rows []schemas.ItemRow) (string, sum128) {
-	var total, recurring, recurringTax, oneTime, oneTimeTax sum128
-	for i := range rows {
-		r := &rows[i]
-		total.add(r.TotalAmount)
-		addPtr(&recurring, r.RecurringFee)
-		addPtr(&recurringTax, r.RecurringTaxAmount)
-		addPtr(&oneTime, r.OneTimeFee)
-		addPtr(&oneTime, r.SetupFee)
-		addPtr(&oneTime, r.LaborFee)
-		addPtr(&oneTimeTax, r.OneTimeTaxAmount)
-		addPtr(&oneTimeTax, r.SetupTaxAmount)
-		addPtr(&oneTimeTax, r.LaborTaxAmount)
-	}
+// reconcile checks the sums of an invoice's n item rows against inv's
+// totals and itemCount. It returns the issues ("" when none) and the sum of
+// the rows' total_amount. A breakdown the API did not send (nil) is not
+// checked.
+func reconcile(inv *schemas.Invoice, s *itemSums, n int64) (string, sum128) {
+	total, recurring, recurringTax, oneTime, oneTimeTax := s.total, s.recurring, s.recurringTax, s.oneTime, s.oneTimeTax
 	preTax := recurring
 	preTax.addSum(oneTime)
 
@@ -304,12 +398,12 @@ func reconcile(inv *schemas.Invoice, rows []schemas.ItemRow) (string, sum128) {
 	check("invoice_total_recurring_tax_amount", recurringTax, inv.InvoiceTotalRecurringTaxAmount)
 	check("invoice_total_one_time_amount", oneTime, inv.InvoiceTotalOneTimeAmount)
 	check("invoice_total_one_time_tax_amount", oneTimeTax, inv.InvoiceTotalOneTimeTaxAmount)
-	if inv.ItemCount != nil && *inv.ItemCount != int64(len(rows)) {
+	if inv.ItemCount != nil && *inv.ItemCount != n {
 		if len(b) > 0 {
 			b = append(b, "; "...)
 		}
 		b = append(b, "item_count: rows "...)
-		b = strconv.AppendInt(b, int64(len(rows)), 10)
+		b = strconv.AppendInt(b, n, 10)
 		b = append(b, " != invoice "...)
 		b = strconv.AppendInt(b, *inv.ItemCount, 10)
 	}

@@ -1,0 +1,305 @@
+package transform
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/invoicelake/invoicelake/schemas"
+)
+
+// Index is what the hierarchy, the categories and the reconciliation of
+// one invoice need of its items: about 64 bytes an item instead of the
+// item itself. It is filled by a first pass over the items (Add, in any
+// order) so that Transformer.Stream can then make the rows one at a time
+// from a second pass over the same items in the same order, without
+// holding the invoice in memory.
+type Index struct {
+	invoiceID int64
+	nodes     []node
+	foreign   *HierarchyError // the first item, in input order, of another invoice
+	over      []overflow      // items whose own total does not fit DECIMAL(18,8)
+	sums      itemSums
+	resolved  bool
+}
+
+// node is one item of an Index.
+type node struct {
+	id, parentID int64
+	res          int64   // resourceTableId, if hasRes
+	code         string  // categoryCode
+	svc          *string // of a top-level item: its service (Transformer.categorize)
+	top          int32   // position of the item's top-level item (resolve)
+	depth        int32   // -1 until resolve reaches the item
+	flags        uint8
+}
+
+const (
+	hasParent uint8 = 1 << iota
+	hasRes
+	overflows
+)
+
+type overflow struct {
+	pos int32
+	sum sum128
+}
+
+// itemSums are the reconciliation sums over an invoice's items.
+type itemSums struct {
+	total, recurring, recurringTax, oneTime, oneTimeTax sum128
+}
+
+// NewIndex returns an empty Index for invoice invoiceID; sizeHint is the
+// expected number of items (0 if unknown).
+func NewIndex(invoiceID int64, sizeHint int) *Index {
+	return &Index{invoiceID: invoiceID, nodes: make([]node, 0, max(sizeHint, 0))}
+}
+
+// Len returns the number of items added.
+func (x *Index) Len() int { return len(x.nodes) }
+
+// Add records it, the next item of the invoice. It reads ID, InvoiceID,
+// ParentID, ResourceTableID, CategoryCode and the fees and taxes, and keeps
+// no pointer into it but CategoryCode's bytes.
+func (x *Index) Add(it *schemas.InvoiceItem) {
+	if x.resolved {
+		panic("transform: Index.Add after Stream")
+	}
+	pos := int32(len(x.nodes))
+	n := node{id: it.ID, code: it.CategoryCode, depth: -1}
+	if it.ParentID != nil {
+		n.parentID, n.flags = *it.ParentID, n.flags|hasParent
+	}
+	if it.ResourceTableID != nil {
+		n.res, n.flags = *it.ResourceTableID, n.flags|hasRes
+	}
+	if id := it.InvoiceID; id != 0 && id != x.invoiceID && x.foreign == nil {
+		x.foreign = &HierarchyError{Kind: Foreign, InvoiceID: x.invoiceID, ItemID: it.ID, Other: id}
+	}
+	s := itemSum(it)
+	if d, ok := s.fits(); ok {
+		x.sums.total.add(d)
+	} else {
+		n.flags |= overflows
+		x.over = append(x.over, overflow{pos: pos, sum: s})
+	}
+	addPtr(&x.sums.recurring, it.RecurringFee)
+	addPtr(&x.sums.recurringTax, it.RecurringTaxAmount)
+	addPtr(&x.sums.oneTime, it.OneTimeFee)
+	addPtr(&x.sums.oneTime, it.SetupFee)
+	addPtr(&x.sums.oneTime, it.LaborFee)
+	addPtr(&x.sums.oneTimeTax, it.OneTimeTaxAmount)
+	addPtr(&x.sums.oneTimeTax, it.SetupTaxAmount)
+	addPtr(&x.sums.oneTimeTax, it.LaborTaxAmount)
+	x.nodes = append(x.nodes, n)
+}
+
+// resolve finds every item's top-level item and depth. It calls visit (if
+// not nil) for each item in Flatten's order: each top-level item in input
+// order followed by its descendants, depth first, siblings in input order.
+// Errors, as Flatten reports them: an item of another invoice, a duplicate
+// id, an orphan, an item total out of range (in visiting order), a cycle.
+func (x *Index) resolve(visit func(pos int32)) error {
+	x.resolved = true
+	invoiceID := x.invoiceID
+	nodes := x.nodes
+	n := len(nodes)
+	if x.foreign != nil {
+		return x.foreign
+	}
+	if n == 0 {
+		return nil
+	}
+	// One scratch allocation, sliced up: byID (positions sorted by id),
+	// parent position (-1 for top-level), children in CSR form
+	// (childStart[p]..childStart[p+1] index into childList) and the DFS
+	// stack.
+	scratch := make([]int32, 5*n+1)
+	byID := scratch[0:n]
+	parent := scratch[n : 2*n]
+	childList := scratch[2*n : 3*n]
+	stack := scratch[3*n : 4*n]
+	childStart := scratch[4*n : 5*n+1]
+
+	for i := range byID {
+		byID[i] = int32(i)
+	}
+	// Items usually come sorted by id (the API's order): check before sorting.
+	if !slices.IsSortedFunc(byID, func(a, b int32) int { return cmp.Compare(nodes[a].id, nodes[b].id) }) {
+		slices.SortFunc(byID, func(a, b int32) int {
+			if c := cmp.Compare(nodes[a].id, nodes[b].id); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+	}
+	for k := 1; k < n; k++ {
+		if nodes[byID[k]].id == nodes[byID[k-1]].id {
+			return &HierarchyError{Kind: Duplicate, InvoiceID: invoiceID, ItemID: nodes[byID[k]].id}
+		}
+	}
+	find := func(id int64) int32 {
+		k, ok := slices.BinarySearchFunc(byID, id, func(p int32, id int64) int { return cmp.Compare(nodes[p].id, id) })
+		if !ok {
+			return -1
+		}
+		return byID[k]
+	}
+
+	// Parents and child counts (childStart[p+1] counts p's children).
+	for i := range nodes {
+		nodes[i].depth = -1
+		if nodes[i].flags&hasParent == 0 {
+			parent[i] = -1
+			continue
+		}
+		p := find(nodes[i].parentID)
+		if p < 0 {
+			return &HierarchyError{Kind: Orphan, InvoiceID: invoiceID, ItemID: nodes[i].id, ParentID: nodes[i].parentID}
+		}
+		parent[i] = p
+		childStart[p+1]++
+	}
+	for p := 0; p < n; p++ {
+		childStart[p+1] += childStart[p]
+	}
+	// Fill children in input order; stack[p] counts those placed so far.
+	for i := range nodes {
+		if p := parent[i]; p >= 0 {
+			childList[childStart[p]+stack[p]] = int32(i)
+			stack[p]++
+		}
+	}
+
+	out := 0
+	for r := range nodes {
+		if parent[r] >= 0 {
+			continue
+		}
+		nodes[r].depth = 0
+		sp := 0
+		stack[sp] = int32(r)
+		sp++
+		for sp > 0 {
+			sp--
+			v := stack[sp]
+			nd := &nodes[v]
+			nd.top = int32(r)
+			if nd.flags&overflows != 0 {
+				return fmt.Errorf("transform: invoice %d item %d: total_amount: %w", invoiceID, nd.id, x.overflowErr(v))
+			}
+			if visit != nil {
+				visit(v)
+			}
+			out++
+			// Push children in reverse so the first is visited first.
+			for k := childStart[v+1] - 1; k >= childStart[v]; k-- {
+				c := childList[k]
+				nodes[c].depth = nd.depth + 1
+				stack[sp] = c
+				sp++
+			}
+		}
+	}
+	if out == n {
+		return nil
+	}
+	// Items never reached all have parents that were never reached: they
+	// lie on, or hang below, a cycle. Walk n parent steps from one of them
+	// to land on the cycle, then collect it.
+	u := int32(0)
+	for nodes[u].depth >= 0 {
+		u++
+	}
+	for range n {
+		u = parent[u]
+	}
+	// Report the cycle from its item that comes first in the input.
+	first := u
+	for v := parent[u]; v != u; v = parent[v] {
+		first = min(first, v)
+	}
+	cycle := []int64{nodes[first].id}
+	for v := parent[first]; v != first; v = parent[v] {
+		cycle = append(cycle, nodes[v].id)
+	}
+	return &HierarchyError{Kind: Cycle, InvoiceID: invoiceID, ItemID: nodes[first].id, Cycle: cycle}
+}
+
+func (x *Index) overflowErr(pos int32) error {
+	for _, o := range x.over {
+		if o.pos == pos {
+			_, err := o.sum.decimal()
+			return err
+		}
+	}
+	return fmt.Errorf("sum: %w", schemas.ErrDecimalRange)
+}
+
+// row fills dst, the row of it, the item at position pos of a resolved
+// Index. topRes is the top-level item's resourceTableId (nil when it has
+// none). utc, if not nil, receives a UTC copy of a CreateDate that is not
+// in UTC; otherwise one is allocated.
+func (x *Index) row(dst *schemas.ItemRow, it *schemas.InvoiceItem, pos int32, topRes *int64, utc *time.Time) error {
+	nd := &x.nodes[pos]
+	top := &x.nodes[nd.top]
+	total, err := itemSum(it).decimal()
+	if err != nil {
+		return fmt.Errorf("transform: invoice %d item %d: total_amount: %w", x.invoiceID, it.ID, err)
+	}
+	*dst = schemas.ItemRow{
+		InvoiceID:          x.invoiceID,
+		ItemID:             it.ID,
+		ParentItemID:       it.ParentID,
+		TopLevelItemID:     top.id,
+		Depth:              nd.depth,
+		CategoryCode:       it.CategoryCode,
+		CategoryName:       it.CategoryName,
+		ResourceService:    top.svc,
+		ResourceID:         topRes,
+		BillingItemID:      it.BillingItemID,
+		Description:        it.Description,
+		HostName:           it.HostName,
+		DomainName:         it.DomainName,
+		Location:           it.Location,
+		RecurringFee:       it.RecurringFee,
+		HourlyRecurringFee: it.HourlyRecurringFee,
+		OneTimeFee:         it.OneTimeFee,
+		SetupFee:           it.SetupFee,
+		LaborFee:           it.LaborFee,
+		RecurringTaxAmount: it.RecurringTaxAmount,
+		OneTimeTaxAmount:   it.OneTimeTaxAmount,
+		SetupTaxAmount:     it.SetupTaxAmount,
+		LaborTaxAmount:     it.LaborTaxAmount,
+		TotalAmount:        total,
+	}
+	if t := it.CreateDate; t != nil {
+		if t.Location() == time.UTC {
+			dst.CreateDate = t
+		} else {
+			if utc == nil {
+				utc = new(time.Time)
+			}
+			*utc = t.UTC()
+			dst.CreateDate = utc
+		}
+	}
+	return nil
+}
+
+// itemSum is the item's own fees plus taxes (nil = 0). HourlyRecurringFee
+// is a rate, not an amount billed, and is excluded.
+func itemSum(it *schemas.InvoiceItem) sum128 {
+	var s sum128
+	for _, p := range [...]*schemas.Decimal{
+		it.RecurringFee, it.OneTimeFee, it.SetupFee, it.LaborFee,
+		it.RecurringTaxAmount, it.OneTimeTaxAmount, it.SetupTaxAmount, it.LaborTaxAmount,
+	} {
+		if p != nil {
+			s.add(*p)
+		}
+	}
+	return s
+}
