@@ -12,6 +12,7 @@
 //	lake.Recover(ctx)                                  // clean what a dead run left
 //	w, _ := lake.Begin(period, load.RunInfo{RunID: id, Watermark: wm})
 //	for each invoice in increasing invoice_id order { w.Add(invoiceRow, itemRows) }
+//	// or, one row at a time in item_id order: w.AddRows(invoiceRow, rowSeq)
 //	manifest, err := w.Publish(ctx)                    // or w.Abort()
 //
 // Layout, the publish protocol and what readers see while a period is

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"slices"
 	"time"
@@ -119,20 +120,96 @@ func (w *PeriodWriter) add(inv schemas.InvoiceRow, items []schemas.ItemRow) erro
 			return fmt.Errorf("item=%d appears twice", it.ItemID)
 		}
 	}
+	return w.write(inv, func(yield func(*schemas.ItemRow, error) bool) {
+		for _, i := range w.order {
+			if !yield(&items[i], nil) {
+				return
+			}
+		}
+	})
+}
+
+// AddRows appends one invoice and its items, pulled one at a time from
+// rows in increasing item_id order (the API's order), so that no caller
+// needs a whole invoice's rows at once. The rows must belong to inv and
+// number inv.ItemRows; each *ItemRow is copied before the next is pulled.
+// An error from rows is returned as it is. The first error is sticky: the
+// writer then only Aborts. For the same rows, the files are the same as
+// Add's.
+func (w *PeriodWriter) AddRows(inv schemas.InvoiceRow, rows iter.Seq2[*schemas.ItemRow, error]) error {
+	if w.done {
+		return fmt.Errorf("load: add %s: %w", w.p, ErrClosed)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if w.n > 0 && inv.InvoiceID <= w.lastID {
+		w.err = fmt.Errorf("load: add %s invoice=%d: after invoice=%d: invoices must arrive in increasing invoice_id order", w.p, inv.InvoiceID, w.lastID)
+		return w.err
+	}
+	if err := w.write(inv, rows); err != nil {
+		var se sourceError
+		if errors.As(err, &se) {
+			w.err = se.err
+		} else {
+			w.err = fmt.Errorf("load: add %s invoice=%d: %w", w.p, inv.InvoiceID, err)
+		}
+		return w.err
+	}
+	return nil
+}
+
+// sourceError carries an error of the rows iterator through write.
+type sourceError struct{ err error }
+
+func (e sourceError) Error() string { return e.err.Error() }
+
+// write writes inv and its rows, which must come in increasing item_id
+// order, through a small reused buffer.
+func (w *PeriodWriter) write(inv schemas.InvoiceRow, rows iter.Seq2[*schemas.ItemRow, error]) error {
 	if err := w.inv.write([]schemas.InvoiceRow{inv}); err != nil {
 		return err
 	}
-	// Write in sorted chunks through a small reused buffer.
-	for k := 0; k < len(w.order); k += addChunk {
-		w.scratch = w.scratch[:0]
-		for _, i := range w.order[k:min(k+addChunk, len(w.order))] {
-			w.scratch = append(w.scratch, items[i])
-		}
+	var n, last int64
+	flush := func() error {
 		err := w.items.write(w.scratch)
 		clear(w.scratch) // hold no pointer into the caller's rows
+		w.scratch = w.scratch[:0]
+		return err
+	}
+	w.scratch = w.scratch[:0]
+	for r, err := range rows {
 		if err != nil {
+			clear(w.scratch)
+			return sourceError{err}
+		}
+		if r.InvoiceID != inv.InvoiceID {
+			clear(w.scratch)
+			return fmt.Errorf("item=%d belongs to invoice=%d", r.ItemID, r.InvoiceID)
+		}
+		if n > 0 && r.ItemID <= last {
+			clear(w.scratch)
+			if r.ItemID == last {
+				return fmt.Errorf("item=%d appears twice", r.ItemID)
+			}
+			return fmt.Errorf("item=%d after item=%d: items must arrive in increasing item_id order", r.ItemID, last)
+		}
+		last = r.ItemID
+		n++
+		w.scratch = append(w.scratch, *r)
+		if len(w.scratch) == addChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if len(w.scratch) > 0 {
+		if err := flush(); err != nil {
 			return err
 		}
+	}
+	if n != inv.ItemRows {
+		return fmt.Errorf("item_rows = %d but %d items given", inv.ItemRows, n)
 	}
 	w.lastID = inv.InvoiceID
 	w.n++

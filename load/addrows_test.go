@@ -1,0 +1,140 @@
+package load
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"iter"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/invoicelake/invoicelake/schemas"
+)
+
+// seqOf yields rows sorted by item_id, as a streaming caller would.
+func seqOf(rows []schemas.ItemRow) iter.Seq2[*schemas.ItemRow, error] {
+	sorted := slices.Clone(rows)
+	slices.SortFunc(sorted, func(a, b schemas.ItemRow) int { return cmp.Compare(a.ItemID, b.ItemID) })
+	return func(yield func(*schemas.ItemRow, error) bool) {
+		for i := range sorted {
+			r := sorted[i] // a copy the writer must not keep
+			if !yield(&r, nil) {
+				return
+			}
+		}
+	}
+}
+
+// TestAddRowsSameFilesAsAdd writes one set twice, with Add (items shuffled)
+// and with AddRows (items streamed in order), over several chunks and
+// files: the manifests, checksums included, must be equal.
+func TestAddRowsSameFilesAsAdd(t *testing.T) {
+	set := genInvoices(march, 1000, 40, 300, 1)
+	// One invoice bigger than several addChunk buffers.
+	big := genInvoices(march, 2000, 1, 5000, 2)
+	set.invoices = append(set.invoices, big.invoices...)
+	set.items = append(set.items, big.items...)
+	r := rand.New(rand.NewPCG(1, 2))
+	var mans []Manifest
+	for _, stream := range []bool{false, true} {
+		l, _ := newFileLake(t, Options{MaxRowsPerFile: 7000})
+		lock(t, l)
+		w, err := l.Begin(march, RunInfo{RunID: "r"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, inv := range set.invoices {
+			if stream {
+				err = w.AddRows(inv, seqOf(set.items[i]))
+			} else {
+				items := slices.Clone(set.items[i])
+				r.Shuffle(len(items), func(a, b int) { items[a], items[b] = items[b], items[a] })
+				err = w.Add(inv, items)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		m, err := w.Publish(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mans = append(mans, m)
+	}
+	if len(mans[0].Items.Files) < 2 {
+		t.Fatalf("got %d item files, want several", len(mans[0].Items.Files))
+	}
+	if diff := gocmp.Diff(mans[0].Files(), mans[1].Files()); diff != "" {
+		t.Errorf("files (-Add +AddRows):\n%s", diff)
+	}
+}
+
+func TestAddRowsRejectsBadInput(t *testing.T) {
+	set := genInvoices(march, 1000, 3, 4, 1)
+	other := genInvoices(march, 5000, 1, 2, 1)
+	dup := slices.Clone(set.items[2])
+	dup[1].ItemID = dup[0].ItemID
+	short := set.invoices[2]
+	short.ItemRows = 99
+	boom := errors.New("boom")
+	failing := func(yield func(*schemas.ItemRow, error) bool) {
+		r := set.items[2][0]
+		if yield(&r, nil) {
+			yield(nil, boom)
+		}
+	}
+	backwards := func(yield func(*schemas.ItemRow, error) bool) {
+		rows := slices.Clone(set.items[2])
+		slices.SortFunc(rows, func(a, b schemas.ItemRow) int { return cmp.Compare(b.ItemID, a.ItemID) })
+		for i := range rows {
+			if !yield(&rows[i], nil) {
+				return
+			}
+		}
+	}
+	tests := []struct {
+		name  string
+		inv   schemas.InvoiceRow
+		rows  iter.Seq2[*schemas.ItemRow, error]
+		want  string
+		isErr error
+	}{
+		{"out of order", set.invoices[0], seqOf(set.items[0]), "increasing invoice_id", nil},
+		{"same id", set.invoices[1], seqOf(set.items[1]), "increasing invoice_id", nil},
+		{"foreign item", set.invoices[2], seqOf(append(slices.Clone(set.items[2][:3]), other.items[0][0])), "belongs to invoice", nil},
+		{"duplicate item", set.invoices[2], seqOf(dup), "appears twice", nil},
+		{"items out of order", set.invoices[2], backwards, "increasing item_id", nil},
+		{"item_rows mismatch", short, seqOf(set.items[2]), "item_rows = 99", nil},
+		{"source error", set.invoices[2], failing, "boom", boom},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, _ := newFileLake(t, Options{})
+			w, err := l.Begin(march, RunInfo{RunID: "r"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Abort()
+			if err := w.AddRows(set.invoices[1], seqOf(set.items[1])); err != nil {
+				t.Fatal(err)
+			}
+			err = w.AddRows(tt.inv, tt.rows)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("AddRows: got %v, want an error containing %q", err, tt.want)
+			}
+			if tt.isErr != nil && err != tt.isErr {
+				t.Errorf("AddRows: got %v, want the rows' error as it is", err)
+			}
+			// Sticky: the writer refuses more and cannot publish.
+			if err2 := w.AddRows(set.invoices[2], seqOf(set.items[2])); err2 == nil {
+				t.Error("AddRows after an error: got nil, want the sticky error")
+			}
+			if _, err := w.Publish(context.Background()); err == nil {
+				t.Error("Publish after an error: got nil, want the sticky error")
+			}
+		})
+	}
+}
