@@ -71,6 +71,10 @@ type Config struct {
 
 	Retry RetryPolicy
 
+	// TempDir is the folder of the temporary files in which
+	// InvoicesWithSpill keeps big invoices' items (default os.TempDir()).
+	TempDir string
+
 	HTTPClient *http.Client // optional; its Timeout should be 0 (Timeout above applies)
 	Logger     *slog.Logger // optional; debug logs redact Authorization
 	UserAgent  string       // default "invoicelake-extract/1"

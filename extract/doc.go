@@ -3,8 +3,11 @@
 // (SoftLayer_Account::getInvoices) and each invoice's items
 // (SoftLayer_Billing_Invoice::getItems) and returns schemas values.
 //
-// Sequences. Invoices, Items and InvoicesWithItems return pull-friendly
-// iter.Seq2 values. The first error ends a sequence; breaking out of a
+// Sequences. Invoices, Items, InvoicesWithItems and InvoicesWithSpill
+// return pull-friendly iter.Seq2 values. InvoicesWithSpill keeps each
+// invoice's items in an ItemSpill (compact encoding; a temporary file, unlinked at
+// once, past 256 KiB) that the consumer reads back one item at a time and
+// Closes, so memory does not follow the biggest invoice. The first error ends a sequence; breaking out of a
 // range loop cancels outstanding calls and joins every goroutine before the
 // loop statement returns. Rows come sorted by id, each exactly once, even
 // while the account changes during paging (see lister in pager.go).

@@ -200,43 +200,103 @@ type InvoiceWithItems struct {
 // early cancels and joins every outstanding call before returning.
 //
 // A CLOSED invoice whose itemCount is 0 is yielded without a getItems call.
+// InvoicesWithSpill does the same without holding the items in memory.
 func (c *Client) InvoicesWithItems(ctx context.Context, q InvoiceQuery) iter.Seq2[InvoiceWithItems, error] {
 	return func(yield func(InvoiceWithItems, error) bool) {
+		for f, err := range inOrder(ctx, c, q, c.collectItems, nil) {
+			// Hand the items over: the consumer may drop them as soon as
+			// it has used them.
+			if !yield(InvoiceWithItems{Invoice: f.inv, Items: f.v}, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// InvoiceWithSpill is an invoice and all its items, sorted by id, waiting
+// in an ItemSpill that the receiver must Close.
+type InvoiceWithSpill struct {
+	Invoice schemas.Invoice
+	Items   *ItemSpill
+}
+
+// InvoicesWithSpill is InvoicesWithItems for invoices of any size: each
+// invoice's items are encoded, as they arrive, into an ItemSpill (a
+// temporary file in Config.TempDir past a small size), so the lookahead
+// holds spills, not items, and the consumer reads the items back, as many
+// times as it needs, one at a time. Each yielded spill belongs to the
+// consumer, who must Close it; spills fetched but not yielded (an error,
+// stopping early) are closed before the sequence returns.
+func (c *Client) InvoicesWithSpill(ctx context.Context, q InvoiceQuery) iter.Seq2[InvoiceWithSpill, error] {
+	return func(yield func(InvoiceWithSpill, error) bool) {
+		release := func(s *ItemSpill) { s.Close() }
+		for f, err := range inOrder(ctx, c, q, c.spillItems, release) {
+			if !yield(InvoiceWithSpill{Invoice: f.inv, Items: f.v}, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// fetched is one invoice and what fetch made of its items.
+type fetched[T any] struct {
+	inv schemas.Invoice
+	v   T
+}
+
+// inOrder runs fetch for the invoices q selects, Config.Concurrency at a
+// time and up to lookahead*Concurrency ahead of the consumer, and yields
+// the results in the order of Invoices. A yielded value belongs to the
+// consumer; release (if not nil) is called, after every fetch has
+// returned, for each value fetched and not yielded. fetch releases what it
+// made itself when it fails.
+func inOrder[T any](ctx context.Context, c *Client, q InvoiceQuery,
+	fetch func(context.Context, *schemas.Invoice) (T, error), release func(T)) iter.Seq2[fetched[T], error] {
+	return func(yield func(fetched[T], error) bool) {
+		type job struct {
+			inv  schemas.Invoice
+			v    T
+			err  error
+			done chan struct{}
+		}
+		var queue []*job
 		ctx2, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		defer func() {
 			cancel()
 			wg.Wait()
+			if release == nil {
+				return
+			}
+			for _, j := range queue {
+				if j.err == nil {
+					release(j.v)
+				}
+			}
 		}()
-		type job struct {
-			v    InvoiceWithItems
-			err  error
-			done chan struct{}
-		}
-		var queue []*job
 		// Concurrency invoices are fetched at once; finished ones wait, in
 		// order, up to lookahead*Concurrency, so one slow invoice at the
 		// head does not idle the others.
 		sem := make(chan struct{}, c.cfg.Concurrency)
-		// head yields the oldest job when it is done; false ends the sequence.
+		// head yields the oldest job when it is done; false ends the
+		// sequence. A job leaves the queue only when its value is handed over.
 		head := func() bool {
 			j := queue[0]
-			queue[0] = nil
-			queue = queue[1:]
 			select {
 			case <-j.done:
 			case <-ctx.Done():
-				yield(InvoiceWithItems{}, fmt.Errorf("extract: invoices with items: %w", context.Cause(ctx)))
+				yield(fetched[T]{}, fmt.Errorf("extract: invoices with items: %w", context.Cause(ctx)))
 				return false
 			}
 			if j.err != nil {
-				yield(InvoiceWithItems{}, j.err)
+				yield(fetched[T]{}, j.err)
 				return false
 			}
-			// Hand the items over: the consumer may drop them as soon as
-			// it has used them.
-			v := j.v
-			j.v = InvoiceWithItems{}
+			queue[0] = nil
+			queue = queue[1:]
+			v := fetched[T]{inv: j.inv, v: j.v}
+			var zero T
+			j.v = zero
 			return yield(v, nil)
 		}
 		for inv, err := range c.Invoices(ctx2, q) {
@@ -244,24 +304,24 @@ func (c *Client) InvoicesWithItems(ctx context.Context, q InvoiceQuery) iter.Seq
 				if ctx.Err() != nil {
 					err = fmt.Errorf("extract: invoices with items: %w", context.Cause(ctx))
 				}
-				yield(InvoiceWithItems{}, err)
+				yield(fetched[T]{}, err)
 				return
 			}
 			if len(queue) >= lookahead*c.cfg.Concurrency && !head() {
 				return
 			}
-			j := &job{v: InvoiceWithItems{Invoice: inv}, done: make(chan struct{})}
+			j := &job{inv: inv, done: make(chan struct{})}
 			queue = append(queue, j)
 			wg.Go(func() {
 				defer close(j.done)
 				select {
 				case sem <- struct{}{}:
 				case <-ctx2.Done():
-					j.err = fmt.Errorf("extract: items invoice=%d: %w", j.v.Invoice.ID, context.Cause(ctx2))
+					j.err = fmt.Errorf("extract: items invoice=%d: %w", j.inv.ID, context.Cause(ctx2))
 					return
 				}
 				defer func() { <-sem }()
-				j.v.Items, j.err = c.collectItems(ctx2, &j.v.Invoice)
+				j.v, j.err = fetch(ctx2, &j.inv)
 			})
 		}
 		for len(queue) > 0 {
@@ -277,24 +337,56 @@ const lookahead = 4
 
 // collectItems reads all items of inv.
 func (c *Client) collectItems(ctx context.Context, inv *schemas.Invoice) ([]schemas.InvoiceItem, error) {
-	if inv.ItemCount != nil && *inv.ItemCount == 0 && strings.EqualFold(inv.StatusCode, "CLOSED") {
-		return nil, nil
-	}
 	var items []schemas.InvoiceItem
 	if inv.ItemCount != nil && *inv.ItemCount > 0 {
 		items = make([]schemas.InvoiceItem, 0, min(*inv.ItemCount, 1<<20))
 	}
-	err := c.eachItem(ctx, inv.ID, func(it schemas.InvoiceItem) bool {
+	_, err := c.eachInvoiceItem(ctx, inv, func(it schemas.InvoiceItem) error {
 		items = append(items, it)
-		return true
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if inv.ItemCount != nil && int64(len(items)) != *inv.ItemCount && strings.EqualFold(inv.StatusCode, "CLOSED") {
+	return items, nil
+}
+
+// spillItems reads all items of inv into an ItemSpill.
+func (c *Client) spillItems(ctx context.Context, inv *schemas.Invoice) (*ItemSpill, error) {
+	w := newSpillWriter(inv.ID, c.cfg.TempDir)
+	_, err := c.eachInvoiceItem(ctx, inv, func(it schemas.InvoiceItem) error { return w.add(&it) })
+	if err != nil {
+		w.abort()
+		return nil, err
+	}
+	return w.finish()
+}
+
+// eachInvoiceItem calls add for every item of inv and returns their
+// number. A CLOSED invoice whose itemCount is 0 is not asked for items.
+func (c *Client) eachInvoiceItem(ctx context.Context, inv *schemas.Invoice, add func(schemas.InvoiceItem) error) (int, error) {
+	if inv.ItemCount != nil && *inv.ItemCount == 0 && strings.EqualFold(inv.StatusCode, "CLOSED") {
+		return 0, nil
+	}
+	n := 0
+	var aerr error
+	err := c.eachItem(ctx, inv.ID, func(it schemas.InvoiceItem) bool {
+		if aerr = add(it); aerr != nil {
+			return false
+		}
+		n++
+		return true
+	})
+	if err == nil {
+		err = aerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	if inv.ItemCount != nil && int64(n) != *inv.ItemCount && strings.EqualFold(inv.StatusCode, "CLOSED") {
 		c.stats.countMismatch.Add(1)
 		c.log.WarnContext(ctx, "extract: closed invoice's itemCount differs from the items read",
-			"invoice", inv.ID, "item_count", *inv.ItemCount, "items", len(items))
+			"invoice", inv.ID, "item_count", *inv.ItemCount, "items", n)
 	}
-	return items, nil
+	return n, nil
 }
