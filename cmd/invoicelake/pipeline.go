@@ -137,23 +137,16 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 			return sum, err
 		}
 		q := extract.InvoiceQuery{Window: schemas.Window{From: period, To: period}}
-		for iw, err := range p.client.InvoicesWithItems(ctx, q) {
+		for iw, err := range p.client.InvoicesWithSpill(ctx, q) {
 			if err != nil {
 				return sum, abort(w, fmt.Errorf("period %s: %w", period, err))
 			}
-			res, err := p.tr.Invoice(iw.Invoice, iw.Items)
+			n, err := p.invoice(w, iw)
 			if err != nil {
-				return sum, abort(w, fmt.Errorf("period %s: %w", period, err))
-			}
-			iw.Items = nil // the rows are in res: let a big invoice's items go
-			for _, code := range res.NewUnknownCodes {
-				p.log.Warn("unknown top-level category code: resource_service left NULL (map it in transform.categories_file)", "category_code", code, "invoice_id", iw.Invoice.ID)
-			}
-			if err := w.Add(res.Invoice, res.Items); err != nil {
 				return sum, abort(w, fmt.Errorf("period %s: %w", period, err))
 			}
 			sum.observe(iw.Invoice)
-			p.progress.invoice(len(res.Items))
+			p.progress.invoice(n)
 		}
 		man, err := w.Publish(ctx)
 		if err != nil {
@@ -164,6 +157,40 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 	}
 	p.progress.finish()
 	return sum, nil
+}
+
+// invoice transforms one invoice and writes it to w in two passes over its
+// spilled items (the hierarchy first, then the rows in id order), so that
+// no whole invoice is held in memory. It closes the spill and returns the
+// number of item rows.
+func (p *pipeline) invoice(w *load.PeriodWriter, iw extract.InvoiceWithSpill) (int, error) {
+	defer iw.Items.Close()
+	x := transform.NewIndex(iw.Invoice.ID, iw.Items.Len())
+	for it, err := range iw.Items.Keys() {
+		if err != nil {
+			return 0, err
+		}
+		x.Add(it)
+	}
+	s, err := p.tr.Stream(iw.Invoice, x)
+	if err != nil {
+		return 0, err
+	}
+	for _, code := range s.NewUnknownCodes {
+		p.log.Warn("unknown top-level category code: resource_service left NULL (map it in transform.categories_file)", "category_code", code, "invoice_id", iw.Invoice.ID)
+	}
+	err = w.AddRows(s.Invoice, func(yield func(*schemas.ItemRow, error) bool) {
+		var row schemas.ItemRow
+		for it, err := range iw.Items.Items() {
+			if err == nil {
+				err = s.Row(&row, it)
+			}
+			if !yield(&row, err) || err != nil {
+				return
+			}
+		}
+	})
+	return s.Rows(), err
 }
 
 // lock takes the lake's lock, waiting up to lake.lock_wait for another
