@@ -32,6 +32,8 @@ type Summary struct {
 	Bytes        int64            `json:"bytes_written"`
 	APICalls     int64            `json:"api_calls"`
 	Retries      int64            `json:"api_retries"`
+	RetryCauses  map[string]int64 `json:"api_retries_by_cause,omitempty"`
+	PageHalvings int64            `json:"page_size_reductions"` // pages retried at half size after "too much data" or a timeout
 	APIBytes     int64            `json:"api_bytes"`
 	Watermark    time.Time        `json:"watermark,omitzero"`
 }
@@ -87,6 +89,8 @@ func (s *Summary) finish(err error, ex extract.Stats, tr transform.Stats) {
 	}
 	s.APICalls = ex.TotalCalls()
 	s.Retries = ex.TotalRetries()
+	s.RetryCauses = ex.Retries
+	s.PageHalvings = ex.PageSizeReductions
 	s.APIBytes = ex.Bytes
 	s.Unreconciled = tr.Unreconciled
 	s.UnknownCodes = tr.UnknownCategories
@@ -101,7 +105,7 @@ func (s *Summary) log(log *slog.Logger) {
 	log.Log(context.Background(), lvl, "run summary", "run_id", s.RunID, "command", s.Command, "ok", s.OK,
 		"periods", len(s.Periods), "invoices", s.Invoices, "items", s.Items,
 		"unreconciled", s.Unreconciled, "unknown_codes", len(s.UnknownCodes),
-		"bytes", s.Bytes, "api_calls", s.APICalls, "api_retries", s.Retries,
+		"bytes", s.Bytes, "api_calls", s.APICalls, "api_retries", s.Retries, "page_size_reductions", s.PageHalvings,
 		"duration", s.Duration, "watermark", s.Watermark)
 }
 
