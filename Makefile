@@ -46,13 +46,21 @@ bench: tools
 	set -o pipefail; PATH="$(GOBIN):$$PATH" $(GO) test -run '^$$' -bench Extract -benchtime 1x -timeout 30m \
 	  ./extract/ -args -slcli.invoices 40 | tee -a bench.out
 
-## fuzz: run every fuzz target for FUZZTIME each (default 20s); a package whose tests do not build fails it
+## fuzz: run every fuzz target for FUZZTIME each (default 20s); a package whose tests do not build fails it.
+## A failure that wrote a reproducer under testdata/fuzz is a bug and fails at once; one that did not
+## (the fuzzing engine's worker starved on a loaded machine) is retried once.
 FUZZTIME ?= 20s
 fuzz:
 	@set -eo pipefail; for pkg in $$($(GO) list ./...); do \
 	  targets=$$($(GO) test -list '^Fuzz' $$pkg) || { echo "fuzz: cannot list the fuzz targets of $$pkg"; exit 1; }; \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 	  for f in $$(grep '^Fuzz' <<<"$$targets" || true); do \
-	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg && continue; \
+	    if [ -n "$$(ls -A $$dir/testdata/fuzz/$$f 2>/dev/null | grep -v -x -F -f <(git -C $$dir ls-files testdata/fuzz/$$f | xargs -rn1 basename) || true)" ]; then \
+	      echo "fuzz: $$f found a failing input (saved under $$dir/testdata/fuzz/$$f)"; exit 1; fi; \
+	    echo "fuzz: $$f failed without a reproducer; retrying once"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
 
