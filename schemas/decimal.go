@@ -220,37 +220,87 @@ func (d Decimal) StringFixed(places int) string {
 func (d Decimal) BigRat() *big.Rat { return big.NewRat(int64(d), scaleFactor) }
 
 // Sum is an exact accumulator of Decimals that cannot overflow; use it for
-// totals over a whole period or account.
-type Sum struct{ v big.Int }
+// totals over a whole period or account. It adds in an int64 and carries into
+// a big.Int only when that would overflow, so a sum costs no allocation per
+// value. The zero value is 0.
+type Sum struct {
+	small int64
+	carry *big.Int // nil until the int64 part first overflows
+}
 
 // Add adds d to s.
-func (s *Sum) Add(d Decimal) { s.v.Add(&s.v, big.NewInt(int64(d))) }
+func (s *Sum) Add(d Decimal) {
+	r := s.small + int64(d)
+	if (d > 0 && r < s.small) || (d < 0 && r > s.small) { // int64 overflow
+		s.flush()
+		r = int64(d)
+	}
+	s.small = r
+}
+
+func (s *Sum) flush() {
+	if s.carry == nil {
+		s.carry = new(big.Int)
+	}
+	s.carry.Add(s.carry, big.NewInt(s.small))
+	s.small = 0
+}
+
+// value returns the exact sum as a new big.Int.
+func (s *Sum) value() *big.Int {
+	v := big.NewInt(s.small)
+	if s.carry != nil {
+		v.Add(v, s.carry)
+	}
+	return v
+}
 
 // AddSum adds t to s.
-func (s *Sum) AddSum(t *Sum) { s.v.Add(&s.v, &t.v) }
+func (s *Sum) AddSum(t *Sum) {
+	if t.carry != nil {
+		if s.carry == nil {
+			s.carry = new(big.Int)
+		}
+		s.carry.Add(s.carry, t.carry)
+	}
+	s.Add(Decimal(t.small))
+}
 
 // Cmp compares s and t like big.Int.Cmp.
-func (s *Sum) Cmp(t *Sum) int { return s.v.Cmp(&t.v) }
+func (s *Sum) Cmp(t *Sum) int {
+	if s.carry == nil && t.carry == nil {
+		switch {
+		case s.small < t.small:
+			return -1
+		case s.small > t.small:
+			return 1
+		}
+		return 0
+	}
+	return s.value().Cmp(t.value())
+}
 
 // Decimal returns the sum as a Decimal, or an error wrapping ErrDecimalRange.
 func (s *Sum) Decimal() (Decimal, error) {
-	if !s.v.IsInt64() || s.v.Int64() > maxUnits || s.v.Int64() < -maxUnits {
+	v := s.value()
+	if !v.IsInt64() || v.Int64() > maxUnits || v.Int64() < -maxUnits {
 		return 0, fmt.Errorf("sum %s: %w", s.String(), ErrDecimalRange)
 	}
-	return Decimal(s.v.Int64()), nil
+	return Decimal(v.Int64()), nil
 }
 
 // String formats the sum in plain notation like Decimal.String.
 func (s *Sum) String() string {
+	v := s.value()
 	var q, r big.Int
-	abs := new(big.Int).Abs(&s.v)
+	abs := new(big.Int).Abs(v)
 	q.QuoRem(abs, big.NewInt(scaleFactor), &r)
 	out := q.String()
 	if r.Sign() != 0 {
 		f := fmt.Sprintf("%0*d", MoneyScale, r.Int64())
 		out += "." + strings.TrimRight(f, "0")
 	}
-	if s.v.Sign() < 0 {
+	if v.Sign() < 0 {
 		out = "-" + out
 	}
 	return out

@@ -101,3 +101,50 @@ func FuzzParseDecimal(f *testing.F) {
 		}
 	})
 }
+
+func TestSumCarriesPastInt64(t *testing.T) {
+	// 2^63-1 units is about 9.2e10 dollars: add the largest DECIMAL(18,8)
+	// value 20 times (2e11 dollars) and subtract it back, both ways round.
+	max := MustParseDecimal("9999999999.99999999")
+	var up, mixed, other Sum
+	for range 20 {
+		up.Add(max)
+		mixed.Add(max)
+		mixed.Add(MustParseDecimal("-0.00000001"))
+	}
+	if got, want := up.String(), "199999999999.9999998"; got != want {
+		t.Errorf("20 x max = %s, want %s", got, want)
+	}
+	if got, want := mixed.String(), "199999999999.9999996"; got != want {
+		t.Errorf("mixed = %s, want %s", got, want)
+	}
+	for range 20 {
+		up.Add(max.Neg())
+	}
+	if got := up.String(); got != "0" {
+		t.Errorf("back down = %s, want 0", got)
+	}
+	if up.Cmp(&other) != 0 {
+		t.Errorf("Cmp(0 with carry, 0) != 0")
+	}
+	other.Add(MustParseDecimal("1"))
+	other.AddSum(&mixed)
+	if got, want := other.String(), "200000000000.9999996"; got != want {
+		t.Errorf("AddSum = %s, want %s", got, want)
+	}
+	if other.Cmp(&mixed) != 1 || mixed.Cmp(&other) != -1 {
+		t.Errorf("Cmp across the carry is wrong")
+	}
+	if d, err := up.Decimal(); err != nil || d != 0 {
+		t.Errorf("Decimal() = %v, %v", d, err)
+	}
+}
+
+func BenchmarkSumAdd(b *testing.B) {
+	d := MustParseDecimal("12.34")
+	var s Sum
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Add(d)
+	}
+}
