@@ -137,7 +137,7 @@ func (w *tableWriter[T]) open() error {
 	w.f = f
 	w.hw = &hashWriter{w: f, h: sha256.New()}
 	w.pw = parquet.NewGenericWriter[T](w.hw,
-		parquet.Compression(&parquet.Zstd),
+		parquet.Compression(zstdPages),
 		parquet.MaxRowsPerRowGroup(w.opts.RowGroupRows),
 		parquet.PageBufferSize(w.opts.PageBytes),
 		parquet.DataPageStatistics(true),
