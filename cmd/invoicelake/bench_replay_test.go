@@ -13,14 +13,16 @@ import (
 
 // pageStore records the API answers a run receives, one file per answer,
 // and serves them again byte for byte. Recording: src is the simulator's
-// handler. Replaying: src is nil, and a request that was not recorded gets
-// 404 and is counted in misses.
+// handler. Replaying: a request that was not recorded (a page boundary the
+// recording pass did not use, e.g. after an adaptive page-size change) is
+// passed to src without being recorded, and counted in misses.
 //
 // Files: DIR/invoices/NNNNNN.json (getInvoices pages), DIR/items/NNNNNN.json
 // (getItems pages), DIR/other/NNNNNN.json; DuckDB reads the first two.
 type pageStore struct {
-	dir string
-	src http.Handler
+	dir       string
+	src       http.Handler
+	recording bool
 
 	mu     sync.Mutex
 	pages  map[string]storedPage // by request URI
@@ -40,7 +42,7 @@ func newPageStore(dir string, src http.Handler) (*pageStore, error) {
 			return nil, err
 		}
 	}
-	return &pageStore{dir: dir, src: src, pages: map[string]storedPage{}}, nil
+	return &pageStore{dir: dir, src: src, recording: true, pages: map[string]storedPage{}}, nil
 }
 
 func (s *pageStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -61,10 +63,8 @@ func (s *pageStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Write(body)
 		return
 	}
-	if s.src == nil {
+	if !s.recording {
 		s.misses.Add(1)
-		http.NotFound(w, r)
-		return
 	}
 	rec := httptest.NewRecorder()
 	s.src.ServeHTTP(rec, r)
@@ -74,7 +74,7 @@ func (s *pageStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(rec.Code)
 	body := rec.Body.Bytes()
 	w.Write(body)
-	if rec.Code != http.StatusOK {
+	if rec.Code != http.StatusOK || !s.recording {
 		return
 	}
 	sub := "other"
@@ -97,11 +97,12 @@ func (s *pageStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.pages[key] = storedPage{path: path, total: rec.Header().Get("SoftLayer-Total-Items")}
 }
 
-// replay returns a store that serves what s recorded and nothing else.
+// replay returns a store that serves what s recorded, and passes anything
+// else to the simulator without recording it.
 func (s *pageStore) replay() *pageStore {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return &pageStore{dir: s.dir, pages: s.pages}
+	return &pageStore{dir: s.dir, src: s.src, pages: s.pages}
 }
 
 // bytesOf sums the sizes of the files under dir/sub.
