@@ -203,7 +203,7 @@ type InvoiceWithItems struct {
 // InvoicesWithSpill does the same without holding the items in memory.
 func (c *Client) InvoicesWithItems(ctx context.Context, q InvoiceQuery) iter.Seq2[InvoiceWithItems, error] {
 	return func(yield func(InvoiceWithItems, error) bool) {
-		for f, err := range inOrder(ctx, c, q, c.collectItems, nil) {
+		for f, err := range inOrder(ctx, c, []InvoiceQuery{q}, c.collectItems, nil) {
 			// Hand the items over: the consumer may drop them as soon as
 			// it has used them.
 			if !yield(InvoiceWithItems{Invoice: f.inv, Items: f.v}, err) || err != nil {
@@ -228,9 +228,19 @@ type InvoiceWithSpill struct {
 // consumer, who must Close it; spills fetched but not yielded (an error,
 // stopping early) are closed before the sequence returns.
 func (c *Client) InvoicesWithSpill(ctx context.Context, q InvoiceQuery) iter.Seq2[InvoiceWithSpill, error] {
+	return c.InvoicesWithSpillAll(ctx, []InvoiceQuery{q})
+}
+
+// InvoicesWithSpillAll is InvoicesWithSpill over several queries as one
+// stream: the invoices of qs[0] in order, then those of qs[1], and so on.
+// The fetching runs ahead across the boundaries, so the next query's
+// listing and items are on their way while the consumer finishes the
+// previous one (a pipeline exporting period after period keeps the API
+// busy instead of draining at the end of each period).
+func (c *Client) InvoicesWithSpillAll(ctx context.Context, qs []InvoiceQuery) iter.Seq2[InvoiceWithSpill, error] {
 	return func(yield func(InvoiceWithSpill, error) bool) {
 		release := func(s *ItemSpill) { s.Close() }
-		for f, err := range inOrder(ctx, c, q, c.spillItems, release) {
+		for f, err := range inOrder(ctx, c, qs, c.spillItems, release) {
 			if !yield(InvoiceWithSpill{Invoice: f.inv, Items: f.v}, err) || err != nil {
 				return
 			}
@@ -244,13 +254,14 @@ type fetched[T any] struct {
 	v   T
 }
 
-// inOrder runs fetch for the invoices q selects, Config.Concurrency at a
+// inOrder runs fetch for the invoices qs select (query after query),
+// Config.Concurrency at a
 // time and up to lookahead*Concurrency ahead of the consumer, and yields
 // the results in the order of Invoices. A yielded value belongs to the
 // consumer; release (if not nil) is called, after every fetch has
 // returned, for each value fetched and not yielded. fetch releases what it
 // made itself when it fails.
-func inOrder[T any](ctx context.Context, c *Client, q InvoiceQuery,
+func inOrder[T any](ctx context.Context, c *Client, qs []InvoiceQuery,
 	fetch func(context.Context, *schemas.Invoice) (T, error), release func(T)) iter.Seq2[fetched[T], error] {
 	return func(yield func(fetched[T], error) bool) {
 		type job struct {
@@ -299,7 +310,7 @@ func inOrder[T any](ctx context.Context, c *Client, q InvoiceQuery,
 			j.v = zero
 			return yield(v, nil)
 		}
-		for inv, err := range c.Invoices(ctx2, q) {
+		for inv, err := range c.invoicesOf(ctx2, qs) {
 			if err != nil {
 				if ctx.Err() != nil {
 					err = fmt.Errorf("extract: invoices with items: %w", context.Cause(ctx))
@@ -327,6 +338,19 @@ func inOrder[T any](ctx context.Context, c *Client, q InvoiceQuery,
 		for len(queue) > 0 {
 			if !head() {
 				return
+			}
+		}
+	}
+}
+
+// invoicesOf lists the invoices of each query in turn.
+func (c *Client) invoicesOf(ctx context.Context, qs []InvoiceQuery) iter.Seq2[schemas.Invoice, error] {
+	return func(yield func(schemas.Invoice, error) bool) {
+		for _, q := range qs {
+			for inv, err := range c.Invoices(ctx, q) {
+				if !yield(inv, err) || err != nil {
+					return
+				}
 			}
 		}
 	}

@@ -131,29 +131,71 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 		p.log.Info("recovered what an earlier run left behind", "recovery", rec)
 	}
 	p.progress.begin(len(periods))
-	for _, period := range periods {
-		w, err := p.lake.Begin(period, run)
-		if err != nil {
-			return sum, err
-		}
-		q := extract.InvoiceQuery{Window: schemas.Window{From: period, To: period}}
-		for iw, err := range p.client.InvoicesWithSpill(ctx, q) {
+	// One stream of invoices, period after period (each query is exactly
+	// one period), so the API stays busy across period boundaries; each
+	// period is published as soon as the stream moves past it, and a period
+	// with no invoice is published empty (replacing what it held).
+	queries := make([]extract.InvoiceQuery, len(periods))
+	for i, per := range periods {
+		queries[i] = extract.InvoiceQuery{Window: schemas.Window{From: per, To: per}}
+	}
+	var (
+		w    *load.PeriodWriter
+		next int // index of the next period to begin
+	)
+	// advance publishes the open period and begins the following one;
+	// false when the plan is exhausted.
+	advance := func() (bool, error) {
+		if w != nil {
+			period := periods[next-1]
+			man, err := w.Publish(ctx)
+			w = nil
 			if err != nil {
-				return sum, abort(w, fmt.Errorf("period %s: %w", period, err))
+				return false, fmt.Errorf("publish period %s: %w", period, err)
 			}
-			n, err := p.invoice(w, iw)
-			if err != nil {
-				return sum, abort(w, fmt.Errorf("period %s: %w", period, err))
-			}
-			sum.observe(iw.Invoice)
-			p.progress.invoice(n)
+			sum.published(period, man)
+			p.progress.periodDone()
 		}
-		man, err := w.Publish(ctx)
+		if next == len(periods) {
+			return false, nil
+		}
+		var err error
+		if w, err = p.lake.Begin(periods[next], run); err != nil {
+			return false, err
+		}
+		next++
+		return true, nil
+	}
+	for iw, err := range p.client.InvoicesWithSpillAll(ctx, queries) {
 		if err != nil {
-			return sum, fmt.Errorf("publish period %s: %w", period, err)
+			return sum, abortOpen(w, err)
 		}
-		sum.published(period, man)
-		p.progress.periodDone()
+		period := schemas.PeriodOf(iw.Invoice.CreateDate)
+		for w == nil || periods[next-1] != period {
+			ok, err := advance()
+			if err == nil && !ok {
+				err = fmt.Errorf("invoice %d of period %s is outside the plan %v", iw.Invoice.ID, period, sum.Planned)
+			}
+			if err != nil {
+				iw.Items.Close()
+				return sum, abortOpen(w, err)
+			}
+		}
+		n, err := p.invoice(w, iw)
+		if err != nil {
+			return sum, abortOpen(w, fmt.Errorf("period %s: %w", period, err))
+		}
+		sum.observe(iw.Invoice)
+		p.progress.invoice(n)
+	}
+	for {
+		ok, err := advance()
+		if err != nil {
+			return sum, abortOpen(w, err)
+		}
+		if !ok {
+			break
+		}
 	}
 	p.progress.finish()
 	return sum, nil
@@ -242,6 +284,14 @@ func (p *pipeline) heartbeat(ctx context.Context, lock *load.Lock) (stop func())
 		}
 	})
 	return func() { cancel(); wg.Wait() }
+}
+
+// abortOpen discards the open period's writer, if any.
+func abortOpen(w *load.PeriodWriter, err error) error {
+	if w == nil {
+		return err
+	}
+	return abort(w, err)
 }
 
 func abort(w *load.PeriodWriter, err error) error {

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,7 +61,7 @@ func TestServe(t *testing.T) {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan int, 1)
-	var stderr strings.Builder
+	var stderr syncBuilder
 	go func() {
 		m := &Main{Stdout: io.Discard, Stderr: &stderr, Now: srv.Sim().Now,
 			LookupEnv: func(k string) (string, bool) { v, ok := e[k]; return v, ok }}
@@ -110,20 +111,31 @@ func TestServe(t *testing.T) {
 // in flight: after stop_timeout the run is cancelled, serve exits 0, and the
 // lake keeps a consistent state (whatever was published is complete).
 func TestServeAbandonsARunAfterStopTimeout(t *testing.T) {
-	srv := startSim(t, slsim.Options{Seed: 6, Months: 3, Latency: 40 * time.Millisecond})
+	srv := startSim(t, slsim.Options{Seed: 6, Months: 3, Latency: 100 * time.Millisecond})
 	e := simEnv(srv)
 	dir := t.TempDir()
 	cfg := filepath.Join(t.TempDir(), "serve.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("source:\n  concurrency: 1\nlake:\n  location: %s\nincremental:\n  start_period: \"2026-04\"\nschedule:\n  stop_timeout: 300ms\n", dir)), 0o600)
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan int, 1)
-	var stderr strings.Builder
+	var stderr syncBuilder
 	go func() {
 		m := &Main{Stdout: io.Discard, Stderr: &stderr, Now: srv.Sim().Now,
 			LookupEnv: func(k string) (string, bool) { v, ok := e[k]; return v, ok }}
-		done <- m.Run(ctx, []string{"serve", "--config", cfg, "--schedule", "@every 1s", "--listen", freeAddr(t)})
+		done <- m.Run(ctx, []string{"serve", "--config", cfg, "--schedule", "@every 1s", "--listen", addr})
 	}()
-	time.Sleep(1800 * time.Millisecond) // the first run is in flight
+	// Wait until the first run is in flight (it takes seconds at this latency).
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, body := get(addr, "/metrics"); metric(body, "invoicelake_running") == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no run started within 30s\n%s", stderr.String())
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
 	stopAt := time.Now()
 	cancel()
 	select {
@@ -168,4 +180,22 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if st := srv.Sim().Stats(); st.Requests["SoftLayer_Billing_Invoice::getItems"] != 0 {
 		t.Errorf("dry run fetched items: %v", st.Requests)
 	}
+}
+
+// syncBuilder is a strings.Builder safe to read while the daemon writes.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
