@@ -29,7 +29,7 @@ test: tools
 ## lint: go vet + staticcheck
 lint:
 	$(GO) vet ./...
-	@test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
+	@test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	$(STATICCHECK) ./...
 
 ## bench: benchmarks; the pipeline's figures are written into docs/BENCHMARKS.md

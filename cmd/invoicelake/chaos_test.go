@@ -346,22 +346,6 @@ func chaosS3Outage(t *testing.T, rep *chaosReport) {
 	}
 }
 
-// s3Keys lists the keys under prefix; nil when versitygw does not answer.
-func s3Keys(ctx context.Context, gw *s3test.Server, prefix string) map[string]bool {
-	out := map[string]bool{}
-	p := s3.NewListObjectsV2Paginator(gw.Client(), &s3.ListObjectsV2Input{Bucket: aws.String(gw.Bucket), Prefix: aws.String(prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil
-		}
-		for _, o := range page.Contents {
-			out[aws.ToString(o.Key)] = true
-		}
-	}
-	return out
-}
-
 // manifestRewritten is true once n manifests changed after the first call.
 func manifestRewritten(gw *s3test.Server, prefix string, n int) func(context.Context) bool {
 	var first map[string]time.Time
