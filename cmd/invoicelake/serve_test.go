@@ -58,15 +58,8 @@ func TestServe(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(t.TempDir(), "serve.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("lake:\n  location: %s\nincremental:\n  start_period: \"2026-04\"\nschedule:\n  stop_timeout: 30s\n", dir)), 0o600)
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan int, 1)
-	var stderr syncBuilder
-	go func() {
-		m := &Main{Stdout: io.Discard, Stderr: &stderr, Now: srv.Sim().Now,
-			LookupEnv: func(k string) (string, bool) { v, ok := e[k]; return v, ok }}
-		done <- m.Run(ctx, []string{"serve", "--config", cfg, "--schedule", "@every 1s", "--listen", addr})
-	}()
+	d := startServe(t, srv, e, cfg)
+	addr, cancel, done, stderr := d.addr, d.cancel, d.done, d.stderr
 	deadline := time.Now().Add(60 * time.Second)
 	var body string
 	for {
@@ -116,15 +109,8 @@ func TestServeAbandonsARunAfterStopTimeout(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(t.TempDir(), "serve.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("source:\n  concurrency: 1\nlake:\n  location: %s\nincremental:\n  start_period: \"2026-04\"\nschedule:\n  stop_timeout: 300ms\n", dir)), 0o600)
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan int, 1)
-	var stderr syncBuilder
-	go func() {
-		m := &Main{Stdout: io.Discard, Stderr: &stderr, Now: srv.Sim().Now,
-			LookupEnv: func(k string) (string, bool) { v, ok := e[k]; return v, ok }}
-		done <- m.Run(ctx, []string{"serve", "--config", cfg, "--schedule", "@every 1s", "--listen", addr})
-	}()
+	d := startServe(t, srv, e, cfg)
+	addr, cancel, done, stderr := d.addr, d.cancel, d.done, d.stderr
 	// Wait until the first run is in flight (it takes seconds at this latency).
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if _, body := get(addr, "/metrics"); metric(body, "invoicelake_running") == 1 {
@@ -180,6 +166,26 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if st := srv.Sim().Stats(); st.Requests["SoftLayer_Billing_Invoice::getItems"] != 0 {
 		t.Errorf("dry run fetched items: %v", st.Requests)
 	}
+}
+
+// daemon is a `serve` running in-process on a one-second schedule.
+type daemon struct {
+	addr   string
+	cancel context.CancelFunc // SIGTERM
+	done   chan int           // its exit code
+	stderr *syncBuilder
+}
+
+func startServe(t *testing.T, srv *slsim.Server, e env, cfg string) daemon {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	d := daemon{addr: freeAddr(t), cancel: cancel, done: make(chan int, 1), stderr: &syncBuilder{}}
+	go func() {
+		m := &Main{Stdout: io.Discard, Stderr: d.stderr, Now: srv.Sim().Now,
+			LookupEnv: func(k string) (string, bool) { v, ok := e[k]; return v, ok }}
+		d.done <- m.Run(ctx, []string{"serve", "--config", cfg, "--schedule", "@every 1s", "--listen", d.addr})
+	}()
+	return d
 }
 
 // syncBuilder is a strings.Builder safe to read while the daemon writes.
