@@ -21,8 +21,13 @@ const SchemaVersionKey = "invoicelake.schema_version"
 // table describes how one table's rows are written and checked.
 type table[T any] struct {
 	name string // schemas.InvoicesTable or schemas.ItemsTable
+	// schema is the Parquet schema of T; a file read back must have it.
+	schema *parquet.Schema
 	// key is the sort key; rows are written in increasing key order.
 	key func(*T) [2]int64
+	// keyCols names the columns holding key[0] and, when there are two,
+	// key[1] (the other component is 0).
+	keyCols []string
 	// money lists the columns summed into the manifest.
 	money []moneyCol[T]
 	// sorting declares the sort order in the row group metadata.
@@ -30,13 +35,15 @@ type table[T any] struct {
 }
 
 type moneyCol[T any] struct {
-	name string
+	name string // the column, a DECIMAL stored as INT64 units
 	get  func(*T) *schemas.Decimal
 }
 
 var invoicesTable = table[schemas.InvoiceRow]{
-	name: schemas.InvoicesTable,
-	key:  func(r *schemas.InvoiceRow) [2]int64 { return [2]int64{r.InvoiceID, 0} },
+	name:    schemas.InvoicesTable,
+	schema:  parquet.SchemaOf(new(schemas.InvoiceRow)),
+	key:     func(r *schemas.InvoiceRow) [2]int64 { return [2]int64{r.InvoiceID, 0} },
+	keyCols: []string{"invoice_id"},
 	money: []moneyCol[schemas.InvoiceRow]{
 		{"invoice_total_amount", func(r *schemas.InvoiceRow) *schemas.Decimal { return r.InvoiceTotalAmount }},
 		{"items_total_amount", func(r *schemas.InvoiceRow) *schemas.Decimal { return &r.ItemsTotalAmount }},
@@ -45,8 +52,10 @@ var invoicesTable = table[schemas.InvoiceRow]{
 }
 
 var itemsTable = table[schemas.ItemRow]{
-	name: schemas.ItemsTable,
-	key:  func(r *schemas.ItemRow) [2]int64 { return [2]int64{r.InvoiceID, r.ItemID} },
+	name:    schemas.ItemsTable,
+	schema:  parquet.SchemaOf(new(schemas.ItemRow)),
+	key:     func(r *schemas.ItemRow) [2]int64 { return [2]int64{r.InvoiceID, r.ItemID} },
+	keyCols: []string{"invoice_id", "item_id"},
 	money: []moneyCol[schemas.ItemRow]{
 		{"total_amount", func(r *schemas.ItemRow) *schemas.Decimal { return &r.TotalAmount }},
 	},
@@ -224,48 +233,133 @@ func (w *tableWriter[T]) abort() {
 }
 
 // readStats reads a Parquet file of table t back and recomputes its
-// statistics, checking the schema version and the sort order. distinct
-// collects the second key component (item ids) when non-nil.
+// statistics: it checks the schema and its version, decodes every page of
+// every column, checks each column's row count against the footer, the
+// sort order of the key columns, and sums the money columns. Only the key
+// and money columns are turned into values; rows are never assembled,
+// which keeps the check at a fraction of the cost of writing the file.
+// distinct collects the second key component (item ids) when non-nil.
 func readStats[T any](t *table[T], r io.ReaderAt, size int64, distinct map[int64]struct{}) (fileStats, error) {
 	st := newFileStats(len(t.money))
-	f, err := parquet.OpenFile(r, size)
+	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		return st, fmt.Errorf("open parquet: %w", err)
 	}
 	if v, ok := f.Lookup(SchemaVersionKey); !ok || v != schemas.SchemaVersion {
 		return st, fmt.Errorf("%s = %q, want %q", SchemaVersionKey, v, schemas.SchemaVersion)
 	}
-	rd := parquet.NewGenericReader[T](f)
-	defer rd.Close()
-	buf := make([]T, 256)
-	for {
-		n, err := rd.Read(buf)
-		for i := range buf[:n] {
-			k := t.key(&buf[i])
+	if !parquet.EqualNodes(f.Schema(), t.schema) {
+		return st, fmt.Errorf("schema differs from the %s table's:\n%s", t.name, f.Schema())
+	}
+	keyIdx := make([]int, len(t.keyCols))
+	for i, name := range t.keyCols {
+		keyIdx[i] = columnIndex(t.schema, name)
+	}
+	moneyIdx := make([]int, len(t.money))
+	for i, c := range t.money {
+		moneyIdx[i] = columnIndex(t.schema, c.name)
+	}
+	role := make([]int, len(t.schema.Columns())) // 0: other; 1+i: key i; -1-i: money i
+	for i, c := range keyIdx {
+		role[c] = 1 + i
+	}
+	for i, c := range moneyIdx {
+		role[c] = -1 - i
+	}
+
+	var keys [2][]int64
+	vals := make([]parquet.Value, 1024)
+	for g, rg := range f.RowGroups() {
+		n := rg.NumRows()
+		keys[0], keys[1] = keys[0][:0], keys[1][:0]
+		for c, cc := range rg.ColumnChunks() {
+			var each func(parquet.Value)
+			switch k := role[c]; {
+			case k > 0:
+				each = func(v parquet.Value) { keys[k-1] = append(keys[k-1], v.Int64()) }
+			case k < 0:
+				sum := &st.sums[-1-k]
+				each = func(v parquet.Value) {
+					if !v.IsNull() {
+						sum.Add(schemas.DecimalFromUnits(v.Int64()))
+					}
+				}
+			}
+			got, err := readColumn(cc, vals, each)
+			if err != nil {
+				return st, fmt.Errorf("row group %d column %s: %w", g, t.schema.Columns()[c][0], err)
+			}
+			if got != n {
+				return st, fmt.Errorf("row group %d column %s: %d values, footer says %d rows", g, t.schema.Columns()[c][0], got, n)
+			}
+		}
+		for i := range n {
+			k := [2]int64{keys[0][i], 0}
+			if len(t.keyCols) > 1 {
+				k[1] = keys[1][i]
+			}
 			if st.rows > 0 && !less(st.maxKey, k) {
 				return st, fmt.Errorf("row %d: key %v after %v: not sorted", st.rows, k, st.maxKey)
 			}
 			st.add(k)
-			for j, c := range t.money {
-				if d := c.get(&buf[i]); d != nil {
-					st.sums[j].Add(*d)
-				}
-			}
 			if distinct != nil {
 				distinct[k[1]] = struct{}{}
 			}
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return st, fmt.Errorf("read rows: %w", err)
 		}
 	}
 	if st.rows != f.NumRows() {
 		return st, fmt.Errorf("read %d rows, footer says %d", st.rows, f.NumRows())
 	}
 	return st, nil
+}
+
+// readColumn decodes every page of a column chunk and returns its number of
+// values (rows: no column of ours is repeated). each, when not nil, is
+// called with every value, nulls included.
+func readColumn(cc parquet.ColumnChunk, buf []parquet.Value, each func(parquet.Value)) (int64, error) {
+	pages := cc.Pages()
+	defer pages.Close()
+	var n int64
+	for {
+		p, err := pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if each == nil {
+			n += p.NumRows()
+			parquet.Release(p)
+			continue
+		}
+		vr := p.Values()
+		for {
+			m, err := vr.ReadValues(buf)
+			for _, v := range buf[:m] {
+				each(v)
+			}
+			n += int64(m)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				parquet.Release(p)
+				return n, err
+			}
+		}
+		parquet.Release(p)
+	}
+}
+
+// columnIndex is the leaf index of a top-level column of s; the tables'
+// definitions above name only columns that exist.
+func columnIndex(s *parquet.Schema, name string) int {
+	leaf, ok := s.Lookup(name)
+	if !ok {
+		panic("load: no column " + name + " in " + s.Name())
+	}
+	return leaf.ColumnIndex
 }
 
 // sameStats compares what was written with what was read back.
