@@ -78,7 +78,16 @@ func (s *ItemSpill) Close() error {
 // Items yields the items in order, each newly allocated (a yielded item
 // may be kept). The first error ends the sequence.
 func (s *ItemSpill) Items() iter.Seq2[*schemas.InvoiceItem, error] {
-	return s.read(false)
+	return s.read(false, 0)
+}
+
+// ItemsRing yields the items in order like Items, but decodes them into a
+// ring of n reused items: a yielded item, and everything it points to,
+// stays valid only until n more items have been yielded. It suits a
+// consumer that holds at most n items at a time (load.PeriodWriter.AddRows
+// holds load.HeldRows) and spares the allocation of every item.
+func (s *ItemSpill) ItemsRing(n int) iter.Seq2[*schemas.InvoiceItem, error] {
+	return s.read(false, max(n, 1))
 }
 
 // Keys yields the items in order with only ID, InvoiceID, ParentID,
@@ -88,10 +97,12 @@ func (s *ItemSpill) Items() iter.Seq2[*schemas.InvoiceItem, error] {
 // it points to are reused, valid until the next iteration. It is the cheap
 // first pass of a two-pass consumer (transform.Index).
 func (s *ItemSpill) Keys() iter.Seq2[*schemas.InvoiceItem, error] {
-	return s.read(true)
+	return s.read(true, 1)
 }
 
-func (s *ItemSpill) read(keys bool) iter.Seq2[*schemas.InvoiceItem, error] {
+// read decodes the records; ring > 0 reuses that many slabs in turn,
+// ring == 0 allocates one per item.
+func (s *ItemSpill) read(keys bool, ring int) iter.Seq2[*schemas.InvoiceItem, error] {
 	return func(yield func(*schemas.InvoiceItem, error) bool) {
 		if s == nil || s.n == 0 {
 			return
@@ -107,17 +118,21 @@ func (s *ItemSpill) read(keys bool) iter.Seq2[*schemas.InvoiceItem, error] {
 			src.mem = s.mem
 		}
 		var d itemDecoder
-		var reused slab
+		var slabs []slab
+		if ring > 0 {
+			slabs = make([]slab, min(ring, s.n))
+		}
 		for k := range s.n {
 			rec, err := src.next()
 			if err != nil {
 				yield(nil, fmt.Errorf("extract: read spill invoice=%d item %d of %d: %w", s.invoiceID, k+1, s.n, err))
 				return
 			}
-			sl := &reused
-			if !keys {
+			var sl *slab
+			if slabs == nil {
 				sl = new(slab)
 			} else {
+				sl = &slabs[k%len(slabs)]
 				*sl = slab{}
 			}
 			if err := d.decode(rec, sl, keys); err != nil {
@@ -286,6 +301,7 @@ type slab struct {
 	it   schemas.InvoiceItem
 	ints [nInts]int64
 	decs [nDecimals]schemas.Decimal
+	strs [nStrings]string
 	t    time.Time
 }
 
@@ -389,13 +405,12 @@ func (d *itemDecoder) decode(rec []byte, sl *slab, keys bool) error {
 		if b, ok = bytesOf(); !ok {
 			return errCorrupt
 		}
-		var s string
 		if i == 0 || i == 3 { // CategoryName, Location repeat
-			s = d.intern(b)
+			sl.strs[i] = d.intern(b)
 		} else {
-			s = string(b)
+			sl.strs[i] = string(b)
 		}
-		*p = &s
+		*p = &sl.strs[i]
 	}
 	if len(rec) != 0 {
 		return errCorrupt

@@ -85,6 +85,13 @@ func keysOf(items []schemas.InvoiceItem) []schemas.InvoiceItem {
 	return out
 }
 
+// sameInstant compares times by instant and zone offset.
+var sameInstant = cmp.Comparer(func(a, b time.Time) bool {
+	_, oa := a.Zone()
+	_, ob := b.Zone()
+	return a.Equal(b) && oa == ob
+})
+
 func TestSpillRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{0, 1, 50, 6000} {
@@ -111,15 +118,34 @@ func TestSpillRoundTrip(t *testing.T) {
 			t.Errorf("n=%d: got %d entries in the temp dir, want 0", n, len(ents))
 		}
 		for range 2 { // a spill reads any number of times
-			if diff := cmp.Diff(items, readSpill(t, s.Items()), cmp.Comparer(func(a, b time.Time) bool {
-				_, oa := a.Zone()
-				_, ob := b.Zone()
-				return a.Equal(b) && oa == ob
-			})); diff != "" && n > 0 {
+			if diff := cmp.Diff(items, readSpill(t, s.Items()), sameInstant); diff != "" && n > 0 {
 				t.Fatalf("n=%d: Items (-want +got):\n%s", n, diff)
 			}
-			// Keys reuses its item: compare each before the next.
+			// ItemsRing reuses 3 items: each must still be whole while
+			// the next 2 are yielded.
+			const ring = 3
+			var window []*schemas.InvoiceItem
 			k := 0
+			for it, err := range s.ItemsRing(ring) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				window = append(window, it)
+				if len(window) > ring {
+					window = window[1:]
+				}
+				for j, w := range window {
+					if diff := cmp.Diff(items[k-len(window)+1+j], *w, sameInstant); diff != "" {
+						t.Fatalf("n=%d: ItemsRing item %d, %d items later (-want +got):\n%s", n, k-len(window)+1+j, len(window)-1-j, diff)
+					}
+				}
+				k++
+			}
+			if k != n {
+				t.Fatalf("n=%d: ItemsRing got %d items, want %d", n, k, n)
+			}
+			// Keys reuses its item: compare each before the next.
+			k = 0
 			want := keysOf(items)
 			for it, err := range s.Keys() {
 				if err != nil {

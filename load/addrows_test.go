@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/invoicelake/invoicelake/schemas"
@@ -28,7 +29,63 @@ func seqOf(rows []schemas.ItemRow) iter.Seq2[*schemas.ItemRow, error] {
 	}
 }
 
-// TestAddRowsSameFilesAsAdd writes one set twice, with Add (items shuffled)
+// ringSeqOf yields rows like seqOf, but the values their pointer fields
+// point to live in a ring of HeldRows slots, overwritten as soon as
+// AddRows's contract allows (as extract.ItemSpill.ItemsRing does).
+func ringSeqOf(rows []schemas.ItemRow) iter.Seq2[*schemas.ItemRow, error] {
+	type slot struct {
+		row               schemas.ItemRow
+		host, domain, loc string
+		fee, hourly, tax  schemas.Decimal
+		parent, res, bill int64
+		created           time.Time
+	}
+	return func(yield func(*schemas.ItemRow, error) bool) {
+		ring := make([]slot, HeldRows)
+		i := 0
+		for r, err := range seqOf(rows) {
+			s := &ring[i%HeldRows]
+			i++
+			*s = slot{row: *r}
+			repoint := func(p **string, dst *string) {
+				if *p != nil {
+					*dst = **p
+					*p = dst
+				}
+			}
+			repoint(&s.row.HostName, &s.host)
+			repoint(&s.row.DomainName, &s.domain)
+			repoint(&s.row.Location, &s.loc)
+			for _, f := range []struct {
+				p   **schemas.Decimal
+				dst *schemas.Decimal
+			}{{&s.row.RecurringFee, &s.fee}, {&s.row.HourlyRecurringFee, &s.hourly}, {&s.row.RecurringTaxAmount, &s.tax}} {
+				if *f.p != nil {
+					*f.dst = **f.p
+					*f.p = f.dst
+				}
+			}
+			for _, f := range []struct {
+				p   **int64
+				dst *int64
+			}{{&s.row.ParentItemID, &s.parent}, {&s.row.ResourceID, &s.res}, {&s.row.BillingItemID, &s.bill}} {
+				if *f.p != nil {
+					*f.dst = **f.p
+					*f.p = f.dst
+				}
+			}
+			if s.row.CreateDate != nil {
+				s.created = *s.row.CreateDate
+				s.row.CreateDate = &s.created
+			}
+			if !yield(&s.row, err) {
+				return
+			}
+		}
+	}
+}
+
+// TestAddRowsSameFilesAsAdd writes one set three times, with Add (items shuffled)
 // and with AddRows (items streamed in order), over several chunks and
 // files: the manifests, checksums included, must be equal.
 func TestAddRowsSameFilesAsAdd(t *testing.T) {
@@ -39,7 +96,7 @@ func TestAddRowsSameFilesAsAdd(t *testing.T) {
 	set.items = append(set.items, big.items...)
 	r := rand.New(rand.NewPCG(1, 2))
 	var mans []Manifest
-	for _, stream := range []bool{false, true} {
+	for _, mode := range []string{"add", "stream", "ring"} {
 		l, _ := newFileLake(t, Options{MaxRowsPerFile: 7000})
 		lock(t, l)
 		w, err := l.Begin(march, RunInfo{RunID: "r"})
@@ -47,9 +104,12 @@ func TestAddRowsSameFilesAsAdd(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, inv := range set.invoices {
-			if stream {
+			switch mode {
+			case "stream":
 				err = w.AddRows(inv, seqOf(set.items[i]))
-			} else {
+			case "ring":
+				err = w.AddRows(inv, ringSeqOf(set.items[i]))
+			default:
 				items := slices.Clone(set.items[i])
 				r.Shuffle(len(items), func(a, b int) { items[a], items[b] = items[b], items[a] })
 				err = w.Add(inv, items)
@@ -67,8 +127,10 @@ func TestAddRowsSameFilesAsAdd(t *testing.T) {
 	if len(mans[0].Items.Files) < 2 {
 		t.Fatalf("got %d item files, want several", len(mans[0].Items.Files))
 	}
-	if diff := gocmp.Diff(mans[0].Files(), mans[1].Files()); diff != "" {
-		t.Errorf("files (-Add +AddRows):\n%s", diff)
+	for i, mode := range []string{"stream", "ring"} {
+		if diff := gocmp.Diff(mans[0].Files(), mans[i+1].Files()); diff != "" {
+			t.Errorf("files (-Add +AddRows %s):\n%s", mode, diff)
+		}
 	}
 }
 

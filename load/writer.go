@@ -37,6 +37,11 @@ type PeriodWriter struct {
 // addChunk is how many rows Add copies at a time into its sorted buffer.
 const addChunk = 1024
 
+// HeldRows is how many rows AddRows holds at most before writing them:
+// the values a row's pointers point to may be reused once HeldRows more
+// rows have been pulled.
+const HeldRows = addChunk
+
 // ErrClosed is returned by a PeriodWriter after Publish or Abort.
 var ErrClosed = errors.New("period writer closed")
 
@@ -132,8 +137,9 @@ func (w *PeriodWriter) add(inv schemas.InvoiceRow, items []schemas.ItemRow) erro
 // AddRows appends one invoice and its items, pulled one at a time from
 // rows in increasing item_id order (the API's order), so that no caller
 // needs a whole invoice's rows at once. The rows must belong to inv and
-// number inv.ItemRows; each *ItemRow is copied before the next is pulled.
-// An error from rows is returned as it is. The first error is sticky: the
+// number inv.ItemRows; each *ItemRow is copied before the next is pulled,
+// but what its pointer fields point to is read later: it must stay valid
+// until HeldRows more rows have been pulled (or AddRows returns). An error from rows is returned as it is. The first error is sticky: the
 // writer then only Aborts. For the same rows, the files are the same as
 // Add's.
 func (w *PeriodWriter) AddRows(inv schemas.InvoiceRow, rows iter.Seq2[*schemas.ItemRow, error]) error {

@@ -223,7 +223,7 @@ func (p *pipeline) invoice(w *load.PeriodWriter, iw extract.InvoiceWithSpill) (i
 	}
 	err = w.AddRows(s.Invoice, func(yield func(*schemas.ItemRow, error) bool) {
 		var row schemas.ItemRow
-		for it, err := range iw.Items.Items() {
+		for it, err := range iw.Items.ItemsRing(load.HeldRows) {
 			if err == nil {
 				err = s.Row(&row, it)
 			}
