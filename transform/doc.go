@@ -20,7 +20,7 @@
 // Transformer.Invoice needs an invoice's items in memory. For invoices too
 // big for that, Transformer.Stream does the same in two passes over the
 // items: an Index keeps what the hierarchy, categories and reconciliation
-// need (about 64 bytes an item), then Stream.Row makes each row from the
+// need (32 bytes an item), then Stream.Row makes each row from the
 // item given again, in the same order.
 //
 // Money stays exact (schemas.Decimal); a sum that does not fit DECIMAL(18,8)

@@ -10,29 +10,37 @@ import (
 )
 
 // Index is what the hierarchy, the categories and the reconciliation of
-// one invoice need of its items: about 64 bytes an item instead of the
-// item itself. It is filled by a first pass over the items (Add, in any
-// order) so that Transformer.Stream can then make the rows one at a time
-// from a second pass over the same items in the same order, without
-// holding the invoice in memory.
+// one invoice need of its items: 32 bytes an item instead of the item
+// itself. It is filled by a first pass over the items (Add, in any order)
+// so that Transformer.Stream can then make the rows one at a time from a
+// second pass over the same items in the same order, without holding the
+// invoice in memory.
 type Index struct {
 	invoiceID int64
 	nodes     []node
-	foreign   *HierarchyError // the first item, in input order, of another invoice
-	over      []overflow      // items whose own total does not fit DECIMAL(18,8)
+	codes     []string          // the distinct category codes, node.code indexes it
+	codeIdx   map[string]uint32 // codes' positions
+	cats      []codeCat         // per code: its category (Transformer.categorize)
+	foreign   *HierarchyError   // the first item, in input order, of another invoice
+	over      []overflow        // items whose own total does not fit DECIMAL(18,8)
 	sums      itemSums
 	resolved  bool
 }
 
+// codeCat is what the category map says of a code.
+type codeCat struct {
+	svc   *string // nil: no service, or unknown
+	known bool
+}
+
 // node is one item of an Index.
 type node struct {
-	id, parentID int64
-	res          int64   // resourceTableId, if hasRes
-	code         string  // categoryCode
-	svc          *string // of a top-level item: its service (Transformer.categorize)
-	top          int32   // position of the item's top-level item (resolve)
-	depth        int32   // -1 until resolve reaches the item
-	flags        uint8
+	id    int64
+	ref   int64  // parentId if hasParent, else resourceTableId if hasRes
+	top   int32  // position of the item's top-level item (resolve)
+	depth int32  // -1 until resolve reaches the item
+	code  uint32 // categoryCode, in Index.codes
+	flags uint8
 }
 
 const (
@@ -68,12 +76,13 @@ func (x *Index) Add(it *schemas.InvoiceItem) {
 		panic("transform: Index.Add after Stream")
 	}
 	pos := int32(len(x.nodes))
-	n := node{id: it.ID, code: it.CategoryCode, depth: -1}
+	n := node{id: it.ID, code: x.code(it.CategoryCode), depth: -1}
 	if it.ParentID != nil {
-		n.parentID, n.flags = *it.ParentID, n.flags|hasParent
-	}
-	if it.ResourceTableID != nil {
-		n.res, n.flags = *it.ResourceTableID, n.flags|hasRes
+		// A child's own resourceTableId is not needed: rows carry their
+		// top-level item's.
+		n.ref, n.flags = *it.ParentID, n.flags|hasParent
+	} else if it.ResourceTableID != nil {
+		n.ref, n.flags = *it.ResourceTableID, n.flags|hasRes
 	}
 	if id := it.InvoiceID; id != 0 && id != x.invoiceID && x.foreign == nil {
 		x.foreign = &HierarchyError{Kind: Foreign, InvoiceID: x.invoiceID, ItemID: it.ID, Other: id}
@@ -94,6 +103,38 @@ func (x *Index) Add(it *schemas.InvoiceItem) {
 	addPtr(&x.sums.oneTimeTax, it.SetupTaxAmount)
 	addPtr(&x.sums.oneTimeTax, it.LaborTaxAmount)
 	x.nodes = append(x.nodes, n)
+}
+
+// code returns the position of c in x.codes, adding it if new.
+func (x *Index) code(c string) uint32 {
+	if k, ok := x.codeIdx[c]; ok {
+		return k
+	}
+	if x.codeIdx == nil {
+		x.codeIdx = make(map[string]uint32)
+		x.codes = make([]string, 0, 16)
+	}
+	k := uint32(len(x.codes))
+	x.codes = append(x.codes, c)
+	x.codeIdx[c] = k
+	return k
+}
+
+// svc is the service of code k: nil until categorized, or unknown.
+func (x *Index) svc(k uint32) *string {
+	if int(k) < len(x.cats) {
+		return x.cats[k].svc
+	}
+	return nil
+}
+
+// topRes is the resourceTableId of the top-level item at pos, nil if none.
+func (x *Index) topRes(pos int32) *int64 {
+	if nd := &x.nodes[pos]; nd.flags&hasRes != 0 {
+		res := nd.ref
+		return &res
+	}
+	return nil
 }
 
 // resolve finds every item's top-level item and depth. It calls visit (if
@@ -155,9 +196,9 @@ func (x *Index) resolve(visit func(pos int32)) error {
 			parent[i] = -1
 			continue
 		}
-		p := find(nodes[i].parentID)
+		p := find(nodes[i].ref)
 		if p < 0 {
-			return &HierarchyError{Kind: Orphan, InvoiceID: invoiceID, ItemID: nodes[i].id, ParentID: nodes[i].parentID}
+			return &HierarchyError{Kind: Orphan, InvoiceID: invoiceID, ItemID: nodes[i].id, ParentID: nodes[i].ref}
 		}
 		parent[i] = p
 		childStart[p+1]++
@@ -257,7 +298,7 @@ func (x *Index) row(dst *schemas.ItemRow, it *schemas.InvoiceItem, pos int32, to
 		Depth:              nd.depth,
 		CategoryCode:       it.CategoryCode,
 		CategoryName:       it.CategoryName,
-		ResourceService:    top.svc,
+		ResourceService:    x.svc(top.code),
 		ResourceID:         topRes,
 		BillingItemID:      it.BillingItemID,
 		Description:        it.Description,

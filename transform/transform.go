@@ -213,11 +213,7 @@ func (s *Stream) Row(dst *schemas.ItemRow, it *schemas.InvoiceItem) error {
 	if top == k {
 		s.lastTop, s.lastRes = k, it.ResourceTableID
 	} else if top != s.lastTop {
-		s.lastTop, s.lastRes = top, nil
-		if tn := &x.nodes[top]; tn.flags&hasRes != 0 {
-			res := tn.res
-			s.lastRes = &res
-		}
+		s.lastTop, s.lastRes = top, x.topRes(top)
 	}
 	if err := x.row(dst, it, k, s.lastRes, nil); err != nil {
 		return err
@@ -240,25 +236,25 @@ type categorized struct {
 // unknown codes, in input order.
 func (t *Transformer) categorize(x *Index) categorized {
 	var c categorized
+	x.cats = make([]codeCat, len(x.codes))
+	for k, code := range x.codes {
+		x.cats[k].svc, x.cats[k].known = t.cats.lookup(code)
+	}
 	for i := range x.nodes {
 		nd := &x.nodes[i]
-		if nd.flags&hasParent != 0 {
+		if nd.flags&hasParent != 0 || x.cats[nd.code].known {
 			continue
 		}
-		svc, known := t.cats.lookup(nd.code)
-		nd.svc = svc
-		if known {
-			continue
-		}
+		code := x.codes[nd.code]
 		if t.strict {
 			if c.strict == nil {
-				c.strict = &UnknownCategoryError{InvoiceID: x.invoiceID, ItemID: nd.id, Code: nd.code}
+				c.strict = &UnknownCategoryError{InvoiceID: x.invoiceID, ItemID: nd.id, Code: code}
 			}
 			continue
 		}
-		k := indexOf(c.codes, nd.code)
+		k := indexOf(c.codes, code)
 		if k < 0 {
-			c.codes = append(c.codes, nd.code)
+			c.codes = append(c.codes, code)
 			c.items = append(c.items, 0)
 			k = len(c.codes) - 1
 		}
@@ -276,7 +272,7 @@ func (t *Transformer) finish(inv *schemas.Invoice, x *Index, cat *categorized) (
 	}
 	var unmapped int64
 	for i := range x.nodes {
-		if x.nodes[x.nodes[i].top].svc == nil {
+		if x.svc(x.nodes[x.nodes[i].top].code) == nil {
 			unmapped++
 		}
 	}

@@ -435,18 +435,25 @@ func TestInvoiceMissingCreateDate(t *testing.T) {
 }
 
 func TestInvoiceAllocations(t *testing.T) {
-	inv, items := sampleInvoice()
-	tr := newT(t, Options{})
-	// Per invoice: the rows slice, the Index, Flatten's scratch and the
-	// invoice row; the UTC CreateDate copies are not needed here;
-	// ModifyDate/ClosedDate are nil.
-	allocs := testing.AllocsPerRun(100, func() {
-		if _, err := tr.Invoice(inv, items); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if allocs > 4 {
-		t.Errorf("got %.0f allocations per invoice, want at most 4 whatever its item count", allocs)
+	allocsOf := func(inv schemas.Invoice, items []schemas.InvoiceItem) float64 {
+		tr := newT(t, Options{})
+		return testing.AllocsPerRun(50, func() {
+			if _, err := tr.Invoice(inv, items); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	// Per invoice: the rows slice, the Index, Flatten's scratch, the
+	// invoice row, and the Index's code table (slice, map, categories);
+	// the UTC CreateDate copies are not needed here; ModifyDate/ClosedDate
+	// are nil.
+	if allocs := allocsOf(sampleInvoice()); allocs > 8 {
+		t.Errorf("sample invoice: got %.0f allocations, want at most 8", allocs)
+	}
+	// Whatever the item count: 8 and 8,000 items of the same codes.
+	small, big := allocsOf(benchItems(8)), allocsOf(benchItems(8000))
+	if small != big {
+		t.Errorf("got %.0f allocations for 8 items and %.0f for 8,000, want the same", small, big)
 	}
 }
 
