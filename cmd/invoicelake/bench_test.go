@@ -186,7 +186,12 @@ type cpuResult struct {
 	oursBytes, duckZstd, duckSn int64
 	query                       []time.Duration
 	queryRows                   int
+	capWall                     time.Duration // one run under GOMEMLIMIT=benchMemLimit
+	capRSS                      int64
 }
+
+// benchMemLimit is the soft memory limit of the extra CPU run.
+const benchMemLimit = "64MiB"
 
 // BenchmarkPipelineCPU races invoicelake against DuckDB on the same JSON.
 //
@@ -237,11 +242,12 @@ func cpuRace(b *testing.B, child string, sz benchSize, runs int) cpuResult {
 		b.Fatal(err)
 	}
 	rec := newBenchServer(b, store)
-	childRun := func(url, lake string, flags ...string) proc {
+	childRunEnv := func(env []string, url, lake string, flags ...string) proc {
 		spec, _ := json.Marshal(exportArgs(lake))
-		return runProc(b, child, childEnv(url, "INVOICELAKE_BENCH_CHILD="+string(spec)),
+		return runProc(b, child, childEnv(url, append(env, "INVOICELAKE_BENCH_CHILD="+string(spec))...),
 			append([]string{"-test.run", "^TestBenchChild$", "-test.count", "1"}, flags...)...)
 	}
+	childRun := func(url, lake string, flags ...string) proc { return childRunEnv(nil, url, lake, flags...) }
 	// Record (untimed): the simulator generates the account once.
 	t0 := time.Now()
 	childRun(rec.URL+"/rest/v3.1/", filepath.Join(work, "lake-record"))
@@ -327,6 +333,23 @@ func cpuRace(b *testing.B, child string, sz benchSize, runs int) cpuResult {
 			os.RemoveAll(duckOut)
 		}
 	}
+	// One more run under a soft memory limit (GOMEMLIMIT, which the Go
+	// runtime reads): how much of the peak is GC headroom, and its price.
+	{
+		lake := filepath.Join(work, "lake-memlimit")
+		runtime.GC()
+		p := childRunEnv([]string{"GOMEMLIMIT=" + benchMemLimit}, url, lake)
+		got, err := readLakeCheck(lake)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got != want {
+			b.Fatalf("GOMEMLIMIT run: lake %+v, want %+v", got, want)
+		}
+		res.capWall, res.capRSS = p.wall, p.maxRSS
+		b.Logf("%s GOMEMLIMIT=%s: invoicelake %v, max RSS %.1f MiB", sz.name, benchMemLimit, p.wall.Round(time.Millisecond), float64(p.maxRSS)/(1<<20))
+		os.RemoveAll(lake)
+	}
 	// DuckDB with its default compression (Snappy), for size only.
 	snappy := filepath.Join(work, "duck-snappy")
 	if _, err := duckConvert(pages, snappy, "snappy"); err != nil {
@@ -366,6 +389,12 @@ func renderCPU(rs []cpuResult, runs int) string {
 			r.size, r.items, r.invoices, r.maxInvoice, r.pages, mib(r.jsonBytes),
 			float64(r.items)/median(r.ours).Seconds(), float64(r.items)/median(r.duck).Seconds(),
 			median(r.ratios), ratiosList(r.ratios), median(r.oursCPU).Seconds(), mib(median(r.rss)), mib(lo), mib(hi))
+	}
+	fmt.Fprintf(&sb, "\nOne more run per size with `GOMEMLIMIT=%s` in the environment (a soft limit the Go runtime honours):\n\n", benchMemLimit)
+	fmt.Fprintf(&sb, "| account | peak RSS MiB, default | peak RSS MiB, GOMEMLIMIT=%s | its time against the default runs' median |\n", benchMemLimit)
+	fmt.Fprintf(&sb, "|---|---|---|---|\n")
+	for _, r := range rs {
+		fmt.Fprintf(&sb, "| %s | %s | %s | %.2fx |\n", r.size, mib(median(r.rss)), mib(r.capRSS), r.capWall.Seconds()/median(r.ours).Seconds())
 	}
 	fmt.Fprintf(&sb, "\nOutput size and query time (the lake of the first run):\n\n")
 	fmt.Fprintf(&sb, "| account | invoice_items bytes/item: invoicelake (zstd) | DuckDB zstd | DuckDB default (Snappy) | `SELECT * FROM cost_by_service_month` (DuckDB, median of 5 warm) | result rows |\n")
