@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -114,22 +115,27 @@ func (l *lexer) str() ([]byte, error) {
 		return nil, err
 	}
 	start := l.pos
-	for l.pos < len(l.data) {
-		c := l.data[l.pos]
-		if c == '"' {
-			s := l.data[start:l.pos]
-			l.pos++
-			return s, nil
-		}
-		if c == '\\' {
-			return l.strSlow(start)
-		}
-		if c < 0x20 {
+	// Find the closing quote with IndexByte (vectorized), then check the
+	// span for escapes and control characters in one tight loop.
+	q := bytes.IndexByte(l.data[start:], '"')
+	if q < 0 {
+		q = len(l.data) - start
+	}
+	for i, c := range l.data[start : start+q] {
+		if c < 0x20 || c == '\\' {
+			l.pos = start + i
+			if c == '\\' {
+				return l.strSlow(start)
+			}
 			return nil, l.errorf("control character in string")
 		}
-		l.pos++
 	}
-	return nil, l.eof()
+	l.pos = start + q
+	if l.pos >= len(l.data) {
+		return nil, l.eof()
+	}
+	l.pos++
+	return l.data[start : start+q], nil
 }
 
 func (l *lexer) strSlow(start int) ([]byte, error) {
@@ -474,16 +480,22 @@ func (l *lexer) readInt(fe *fieldErr, field string) (v int64, ok bool, err error
 	return n, true, nil
 }
 
-func (l *lexer) readIntPtr(fe *fieldErr, field string) (*int64, error) {
+// The read*Ptr functions store into dst when it is not nil, and allocate
+// otherwise; they return nil for null and for a value in error.
+func (l *lexer) readIntPtr(fe *fieldErr, field string, dst *int64) (*int64, error) {
 	v, ok, err := l.readInt(fe, field)
 	if !ok {
 		return nil, err
 	}
-	return &v, err
+	if dst == nil {
+		dst = new(int64)
+	}
+	*dst = v
+	return dst, err
 }
 
 // readDecimal reads an amount from a string or a number, exactly.
-func (l *lexer) readDecimal(fe *fieldErr, field string) (*schemas.Decimal, error) {
+func (l *lexer) readDecimal(fe *fieldErr, field string, dst *schemas.Decimal) (*schemas.Decimal, error) {
 	text, kind, err := l.scalar()
 	if err != nil || kind == 0 {
 		return nil, err
@@ -500,7 +512,11 @@ func (l *lexer) readDecimal(fe *fieldErr, field string) (*schemas.Decimal, error
 		fe.set(field, text, perr)
 		return nil, nil
 	}
-	return &d, nil
+	if dst == nil {
+		dst = new(schemas.Decimal)
+	}
+	*dst = d
+	return dst, nil
 }
 
 // readString reads a string; null and [] give ok=false. Numbers and
@@ -518,17 +534,21 @@ func (l *lexer) readString(fe *fieldErr, field string) (s string, ok bool, err e
 	return string(text), true, nil
 }
 
-func (l *lexer) readStringPtr(fe *fieldErr, field string) (*string, error) {
+func (l *lexer) readStringPtr(fe *fieldErr, field string, dst *string) (*string, error) {
 	s, ok, err := l.readString(fe, field)
 	if !ok {
 		return nil, err
 	}
-	return &s, nil
+	if dst == nil {
+		dst = new(string)
+	}
+	*dst = s
+	return dst, nil
 }
 
 // readTime reads an RFC 3339 date with any offset and optional fractional
 // seconds; the offset is kept.
-func (l *lexer) readTime(fe *fieldErr, field string) (*time.Time, error) {
+func (l *lexer) readTime(fe *fieldErr, field string, dst *time.Time) (*time.Time, error) {
 	text, kind, err := l.scalar()
 	if err != nil || kind == 0 {
 		return nil, err
@@ -545,7 +565,11 @@ func (l *lexer) readTime(fe *fieldErr, field string) (*time.Time, error) {
 		fe.set(field, text, errNotDate)
 		return nil, nil
 	}
-	return &t, nil
+	if dst == nil {
+		dst = new(time.Time)
+	}
+	*dst = t
+	return dst, nil
 }
 
 func parseTime(s string) (time.Time, error) {
@@ -566,7 +590,8 @@ func parseTime(s string) (time.Time, error) {
 // returns its "name" (and "categoryCode" when asked). A missing object, null,
 // [] and an object without name give nil. A one-element array holding the
 // object is accepted.
-func (l *lexer) readNamed(fe *fieldErr, field string, code *string) (*string, error) {
+func (l *lexer) readNamed(fe *fieldErr, f *namedField, code *string, dst *string) (*string, error) {
+	field := f.field
 	switch l.peek() {
 	case '{':
 		var name *string
@@ -574,11 +599,11 @@ func (l *lexer) readNamed(fe *fieldErr, field string, code *string) (*string, er
 			var err error
 			switch string(key) {
 			case "name":
-				name, err = l.readStringPtr(fe, field+".name")
+				name, err = l.readStringPtr(fe, f.name, dst)
 			case "categoryCode":
 				if code != nil {
 					var s string
-					s, _, err = l.readString(fe, field+".categoryCode")
+					s, _, err = l.readString(fe, f.code)
 					if s != "" {
 						*code = s
 					}
@@ -596,7 +621,7 @@ func (l *lexer) readNamed(fe *fieldErr, field string, code *string) (*string, er
 		err := l.array(func() error {
 			if l.peek() == '{' && name == nil {
 				var err error
-				name, err = l.readNamed(fe, field, code)
+				name, err = l.readNamed(fe, f, code, dst)
 				return err
 			}
 			return l.skip()
@@ -647,29 +672,29 @@ func (l *lexer) invoice(inv *schemas.Invoice) error {
 			inv.StatusCode, _, err = l.readString(&fe, "statusCode")
 		case "createDate":
 			sawCreate = true
-			create, err = l.readTime(&fe, "createDate")
+			create, err = l.readTime(&fe, "createDate", nil)
 		case "modifyDate":
-			inv.ModifyDate, err = l.readTime(&fe, "modifyDate")
+			inv.ModifyDate, err = l.readTime(&fe, "modifyDate", nil)
 		case "closedDate":
-			inv.ClosedDate, err = l.readTime(&fe, "closedDate")
+			inv.ClosedDate, err = l.readTime(&fe, "closedDate", nil)
 		case "startingBalance":
-			inv.StartingBalance, err = l.readDecimal(&fe, "startingBalance")
+			inv.StartingBalance, err = l.readDecimal(&fe, "startingBalance", nil)
 		case "endingBalance":
-			inv.EndingBalance, err = l.readDecimal(&fe, "endingBalance")
+			inv.EndingBalance, err = l.readDecimal(&fe, "endingBalance", nil)
 		case "invoiceTotalAmount":
-			inv.InvoiceTotalAmount, err = l.readDecimal(&fe, "invoiceTotalAmount")
+			inv.InvoiceTotalAmount, err = l.readDecimal(&fe, "invoiceTotalAmount", nil)
 		case "invoiceTotalPreTaxAmount":
-			inv.InvoiceTotalPreTaxAmount, err = l.readDecimal(&fe, "invoiceTotalPreTaxAmount")
+			inv.InvoiceTotalPreTaxAmount, err = l.readDecimal(&fe, "invoiceTotalPreTaxAmount", nil)
 		case "invoiceTotalRecurringAmount":
-			inv.InvoiceTotalRecurringAmount, err = l.readDecimal(&fe, "invoiceTotalRecurringAmount")
+			inv.InvoiceTotalRecurringAmount, err = l.readDecimal(&fe, "invoiceTotalRecurringAmount", nil)
 		case "invoiceTotalRecurringTaxAmount":
-			inv.InvoiceTotalRecurringTaxAmount, err = l.readDecimal(&fe, "invoiceTotalRecurringTaxAmount")
+			inv.InvoiceTotalRecurringTaxAmount, err = l.readDecimal(&fe, "invoiceTotalRecurringTaxAmount", nil)
 		case "invoiceTotalOneTimeAmount":
-			inv.InvoiceTotalOneTimeAmount, err = l.readDecimal(&fe, "invoiceTotalOneTimeAmount")
+			inv.InvoiceTotalOneTimeAmount, err = l.readDecimal(&fe, "invoiceTotalOneTimeAmount", nil)
 		case "invoiceTotalOneTimeTaxAmount":
-			inv.InvoiceTotalOneTimeTaxAmount, err = l.readDecimal(&fe, "invoiceTotalOneTimeTaxAmount")
+			inv.InvoiceTotalOneTimeTaxAmount, err = l.readDecimal(&fe, "invoiceTotalOneTimeTaxAmount", nil)
 		case "itemCount":
-			inv.ItemCount, err = l.readIntPtr(&fe, "itemCount")
+			inv.ItemCount, err = l.readIntPtr(&fe, "itemCount", nil)
 		case "companyName":
 			inv.Contact.CompanyName, _, err = l.readString(&fe, "companyName")
 		case "firstName":
@@ -734,9 +759,28 @@ func decodeItems(body []byte, invoiceID int64, dst []schemas.InvoiceItem) ([]sch
 	return dst, err
 }
 
+// itemStore holds the values an item's pointer fields point to: one
+// allocation per item instead of one per field.
+type itemStore struct {
+	ints [5]int64
+	decs [13]schemas.Decimal
+	strs [4]string
+	t    time.Time
+}
+
+// namedField names a {"name": ..., "categoryCode": ...} object's fields in
+// errors.
+type namedField struct{ field, name, code string }
+
+var (
+	categoryField = namedField{"category", "category.name", "category.categoryCode"}
+	locationField = namedField{"location", "location.name", "location.categoryCode"}
+)
+
 func (l *lexer) item(it *schemas.InvoiceItem, invoiceID int64) error {
 	var fe fieldErr
 	var catCode string
+	st := new(itemStore)
 	err := l.object(func(key []byte) error {
 		var err error
 		switch string(key) {
@@ -745,55 +789,55 @@ func (l *lexer) item(it *schemas.InvoiceItem, invoiceID int64) error {
 		case "invoiceId":
 			it.InvoiceID, _, err = l.readInt(&fe, "invoiceId")
 		case "parentId":
-			it.ParentID, err = l.readIntPtr(&fe, "parentId")
+			it.ParentID, err = l.readIntPtr(&fe, "parentId", &st.ints[0])
 		case "billingItemId":
-			it.BillingItemID, err = l.readIntPtr(&fe, "billingItemId")
+			it.BillingItemID, err = l.readIntPtr(&fe, "billingItemId", &st.ints[1])
 		case "associatedInvoiceItemId":
-			it.AssociatedInvoiceItemID, err = l.readIntPtr(&fe, "associatedInvoiceItemId")
+			it.AssociatedInvoiceItemID, err = l.readIntPtr(&fe, "associatedInvoiceItemId", &st.ints[2])
 		case "resourceTableId":
-			it.ResourceTableID, err = l.readIntPtr(&fe, "resourceTableId")
+			it.ResourceTableID, err = l.readIntPtr(&fe, "resourceTableId", &st.ints[3])
 		case "productItemId":
-			it.ProductItemID, err = l.readIntPtr(&fe, "productItemId")
+			it.ProductItemID, err = l.readIntPtr(&fe, "productItemId", &st.ints[4])
 		case "categoryCode":
 			it.CategoryCode, _, err = l.readString(&fe, "categoryCode")
 		case "category":
-			it.CategoryName, err = l.readNamed(&fe, "category", &catCode)
+			it.CategoryName, err = l.readNamed(&fe, &categoryField, &catCode, &st.strs[2])
 		case "description":
 			it.Description, _, err = l.readString(&fe, "description")
 		case "hostName":
-			it.HostName, err = l.readStringPtr(&fe, "hostName")
+			it.HostName, err = l.readStringPtr(&fe, "hostName", &st.strs[0])
 		case "domainName":
-			it.DomainName, err = l.readStringPtr(&fe, "domainName")
+			it.DomainName, err = l.readStringPtr(&fe, "domainName", &st.strs[1])
 		case "location":
-			it.Location, err = l.readNamed(&fe, "location", nil)
+			it.Location, err = l.readNamed(&fe, &locationField, nil, &st.strs[3])
 		case "createDate":
-			it.CreateDate, err = l.readTime(&fe, "createDate")
+			it.CreateDate, err = l.readTime(&fe, "createDate", &st.t)
 		case "recurringFee":
-			it.RecurringFee, err = l.readDecimal(&fe, "recurringFee")
+			it.RecurringFee, err = l.readDecimal(&fe, "recurringFee", &st.decs[0])
 		case "hourlyRecurringFee":
-			it.HourlyRecurringFee, err = l.readDecimal(&fe, "hourlyRecurringFee")
+			it.HourlyRecurringFee, err = l.readDecimal(&fe, "hourlyRecurringFee", &st.decs[1])
 		case "oneTimeFee":
-			it.OneTimeFee, err = l.readDecimal(&fe, "oneTimeFee")
+			it.OneTimeFee, err = l.readDecimal(&fe, "oneTimeFee", &st.decs[2])
 		case "setupFee":
-			it.SetupFee, err = l.readDecimal(&fe, "setupFee")
+			it.SetupFee, err = l.readDecimal(&fe, "setupFee", &st.decs[3])
 		case "laborFee":
-			it.LaborFee, err = l.readDecimal(&fe, "laborFee")
+			it.LaborFee, err = l.readDecimal(&fe, "laborFee", &st.decs[4])
 		case "recurringTaxAmount":
-			it.RecurringTaxAmount, err = l.readDecimal(&fe, "recurringTaxAmount")
+			it.RecurringTaxAmount, err = l.readDecimal(&fe, "recurringTaxAmount", &st.decs[5])
 		case "oneTimeTaxAmount":
-			it.OneTimeTaxAmount, err = l.readDecimal(&fe, "oneTimeTaxAmount")
+			it.OneTimeTaxAmount, err = l.readDecimal(&fe, "oneTimeTaxAmount", &st.decs[6])
 		case "setupTaxAmount":
-			it.SetupTaxAmount, err = l.readDecimal(&fe, "setupTaxAmount")
+			it.SetupTaxAmount, err = l.readDecimal(&fe, "setupTaxAmount", &st.decs[7])
 		case "laborTaxAmount":
-			it.LaborTaxAmount, err = l.readDecimal(&fe, "laborTaxAmount")
+			it.LaborTaxAmount, err = l.readDecimal(&fe, "laborTaxAmount", &st.decs[8])
 		case "recurringAfterTaxAmount":
-			it.RecurringAfterTaxAmount, err = l.readDecimal(&fe, "recurringAfterTaxAmount")
+			it.RecurringAfterTaxAmount, err = l.readDecimal(&fe, "recurringAfterTaxAmount", &st.decs[9])
 		case "oneTimeAfterTaxAmount":
-			it.OneTimeAfterTaxAmount, err = l.readDecimal(&fe, "oneTimeAfterTaxAmount")
+			it.OneTimeAfterTaxAmount, err = l.readDecimal(&fe, "oneTimeAfterTaxAmount", &st.decs[10])
 		case "setupAfterTaxAmount":
-			it.SetupAfterTaxAmount, err = l.readDecimal(&fe, "setupAfterTaxAmount")
+			it.SetupAfterTaxAmount, err = l.readDecimal(&fe, "setupAfterTaxAmount", &st.decs[11])
 		case "laborAfterTaxAmount":
-			it.LaborAfterTaxAmount, err = l.readDecimal(&fe, "laborAfterTaxAmount")
+			it.LaborAfterTaxAmount, err = l.readDecimal(&fe, "laborAfterTaxAmount", &st.decs[12])
 		default:
 			err = l.skip()
 		}
