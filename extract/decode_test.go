@@ -183,6 +183,25 @@ func TestDecodeInvoiceErrors(t *testing.T) {
 	}
 }
 
+// Strings: escapes anywhere in the string, quotes escaped before the
+// closing one, non-ASCII text, empty strings.
+func TestDecodeStrings(t *testing.T) {
+	for body, want := range map[string]string{
+		`[{"id":1,"description":""}]`:                    "",
+		`[{"id":1,"description":"plain"}]`:               "plain",
+		`[{"id":1,"description":"say \"hi\" twice"}]`:    `say "hi" twice`,
+		`[{"id":1,"description":"\u00e9t\u00e9 \\ ok"}]`: `été \ ok`,
+		`[{"id":1,"description":"ends with \\"}]`:        `ends with \`,
+		`[{"id":1,"description":"déjà vu"}]`:             "déjà vu",
+		`[{"id":1,"description":"\/x\/"}]`:               "/x/",
+	} {
+		got, err := decodeItems([]byte(body), 1, nil)
+		if err != nil || len(got) != 1 || got[0].Description != want {
+			t.Errorf("%s: got %+v, %v; want description %q", body, got, err, want)
+		}
+	}
+}
+
 func TestDecodeSyntaxErrors(t *testing.T) {
 	full := `[{"id":1,"recurringFee":"12.5","description":"x"},{"id":2,"recurringFee":3}]`
 	// Every strict prefix is a truncated body: a transient syntax error, never a short list.
@@ -196,7 +215,8 @@ func TestDecodeSyntaxErrors(t *testing.T) {
 			t.Fatalf("prefix %q: got %v, want a transient error", full[:n], err)
 		}
 	}
-	for _, body := range []string{`[{"id":1}]]`, `[{"id":1,}]`, `<html>`, `[{"id":1 "x":2}]`, `[{"id":"\q"}]`} {
+	for _, body := range []string{`[{"id":1}]]`, `[{"id":1,}]`, `<html>`, `[{"id":1 "x":2}]`, `[{"id":"\q"}]`,
+		"[{\"id\":1,\"description\":\"a\tb\"}]", "[{\"id\":1,\"description\":\"a\\\"\nb\"}]", "[{\"id\":1,\"descr\x01iption\":2}]"} {
 		if _, err := decodeItems([]byte(body), 1, nil); !IsTransient(err) {
 			t.Errorf("%q: got %v, want a transient syntax error", body, err)
 		}
