@@ -47,41 +47,28 @@ func ringSeqOf(rows []schemas.ItemRow) iter.Seq2[*schemas.ItemRow, error] {
 			s := &ring[i%HeldRows]
 			i++
 			*s = slot{row: *r}
-			repoint := func(p **string, dst *string) {
-				if *p != nil {
-					*dst = **p
-					*p = dst
-				}
-			}
 			repoint(&s.row.HostName, &s.host)
 			repoint(&s.row.DomainName, &s.domain)
 			repoint(&s.row.Location, &s.loc)
-			for _, f := range []struct {
-				p   **schemas.Decimal
-				dst *schemas.Decimal
-			}{{&s.row.RecurringFee, &s.fee}, {&s.row.HourlyRecurringFee, &s.hourly}, {&s.row.RecurringTaxAmount, &s.tax}} {
-				if *f.p != nil {
-					*f.dst = **f.p
-					*f.p = f.dst
-				}
-			}
-			for _, f := range []struct {
-				p   **int64
-				dst *int64
-			}{{&s.row.ParentItemID, &s.parent}, {&s.row.ResourceID, &s.res}, {&s.row.BillingItemID, &s.bill}} {
-				if *f.p != nil {
-					*f.dst = **f.p
-					*f.p = f.dst
-				}
-			}
-			if s.row.CreateDate != nil {
-				s.created = *s.row.CreateDate
-				s.row.CreateDate = &s.created
-			}
+			repoint(&s.row.RecurringFee, &s.fee)
+			repoint(&s.row.HourlyRecurringFee, &s.hourly)
+			repoint(&s.row.RecurringTaxAmount, &s.tax)
+			repoint(&s.row.ParentItemID, &s.parent)
+			repoint(&s.row.ResourceID, &s.res)
+			repoint(&s.row.BillingItemID, &s.bill)
+			repoint(&s.row.CreateDate, &s.created)
 			if !yield(&s.row, err) {
 				return
 			}
 		}
+	}
+}
+
+// repoint copies what *p points to into dst and points *p there.
+func repoint[T any](p **T, dst *T) {
+	if *p != nil {
+		*dst = **p
+		*p = dst
 	}
 }
 
