@@ -8,6 +8,8 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -86,63 +88,119 @@ type S3Config struct {
 	Credentials aws.CredentialsProvider
 }
 
-// Validate reports a configuration the S3 bucket cannot use.
+// Validate reports a configuration the S3 bucket cannot use (a permanent
+// error).
 func (c S3Config) Validate() error {
 	switch c.SSE {
 	case "", "AES256", "aws:kms":
 	default:
-		return fmt.Errorf("load: s3 sse %q: want \"\", \"AES256\" or \"aws:kms\"", c.SSE)
+		return permanentf("load: s3 sse %q: want \"\", \"AES256\" or \"aws:kms\"", c.SSE)
 	}
 	if c.KMSKeyID != "" && c.SSE != "aws:kms" {
-		return fmt.Errorf("load: s3 kms key id set but sse is %q, want \"aws:kms\"", c.SSE)
+		return permanentf("load: s3 kms key id set but sse is %q, want \"aws:kms\"", c.SSE)
 	}
 	if c.PartSize != 0 && c.PartSize < 5<<20 {
-		return fmt.Errorf("load: s3 part size %d: the minimum is 5 MiB", c.PartSize)
+		return permanentf("load: s3 part size %d: the minimum is 5 MiB", c.PartSize)
 	}
 	if c.Endpoint != "" {
+		if hasUserInfo(c.Endpoint) {
+			return permanentf("load: s3 endpoint %q: credentials in the URL are refused; the URL is not repeated", RedactLocation(c.Endpoint))
+		}
 		u, err := url.Parse(c.Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("load: s3 endpoint %q: want http(s)://host[:port]", c.Endpoint)
+			return permanentf("load: s3 endpoint %q: want http(s)://host[:port]", RedactLocation(c.Endpoint))
 		}
 	}
 	return nil
 }
 
 // OpenLocation opens the lake location: a local folder ("/data/lake",
-// "./lake", "file:///data/lake"), created if missing, or an S3 prefix
-// ("s3://bucket" or "s3://bucket/prefix"). s3 is used only for s3:// URLs.
+// "./lake", "file:///data/lake"), created on the first write, or an S3
+// prefix ("s3://bucket" or "s3://bucket/prefix"). s3 is used only for s3://
+// URLs. A location that can never hold a lake is a permanent error (see
+// IsPermanent): user info in the URL (refused without repeating it), a
+// file:// URL naming another host, a prefix with empty, "." or ".."
+// segments, the root folder, a path that is not a folder.
 func OpenLocation(ctx context.Context, location string, s3 S3Config) (Bucket, error) {
+	shown := RedactLocation(location)
 	switch {
 	case location == "":
-		return nil, errors.New("load: open location: empty location")
+		return nil, permanentf("load: open location: empty location")
+	case hasUserInfo(location):
+		return nil, permanentf("load: open location %q: credentials in the URL are refused (S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile or a web identity); the URL is not repeated", shown)
 	case strings.HasPrefix(location, "s3://"):
 		rest := strings.TrimPrefix(location, "s3://")
 		bucket, prefix, _ := strings.Cut(rest, "/")
 		if bucket == "" {
-			return nil, fmt.Errorf("load: open location %q: no bucket name", location)
+			return nil, permanentf("load: open location %q: no bucket name", shown)
 		}
-		prefix = strings.Trim(prefix, "/")
+		if !bucketNameRE.MatchString(bucket) {
+			return nil, permanentf("load: open location %q: %q is not a bucket name", shown, bucket)
+		}
+		prefix = strings.TrimSuffix(prefix, "/")
 		if err := checkPrefix(prefix); err != nil {
-			return nil, fmt.Errorf("load: open location %q: %w", location, err)
+			return nil, permanentf("load: open location %q: %w", shown, err)
 		}
 		return NewS3Bucket(ctx, bucket, prefix, s3)
 	case strings.HasPrefix(location, "file://"):
 		u, err := url.Parse(location)
 		if err != nil {
-			return nil, fmt.Errorf("load: open location %q: %w", location, err)
+			return nil, permanentf("load: open location %q: not a valid file:// URL", shown)
 		}
 		if u.Host != "" && u.Host != "localhost" {
-			return nil, fmt.Errorf("load: open location %q: file URL with a remote host", location)
+			return nil, permanentf("load: open location %q: a file:// URL names a folder on this machine, not on host %q (want file:///path)", shown, u.Host)
 		}
 		if u.Path == "" {
-			return nil, fmt.Errorf("load: open location %q: no path", location)
+			return nil, permanentf("load: open location %q: no path", shown)
 		}
-		return NewFileBucket(u.Path)
+		return openFolder(u.Path, shown)
 	case strings.Contains(location, "://"):
-		return nil, fmt.Errorf("load: open location %q: unsupported scheme (want a path, file:// or s3://)", location)
+		return nil, permanentf("load: open location %q: unsupported scheme (want a path, file:// or s3://)", shown)
 	default:
-		return NewFileBucket(location)
+		return openFolder(location, shown)
 	}
+}
+
+var bucketNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$`)
+
+func openFolder(dir, shown string) (Bucket, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, permanentf("load: open location %q: %w", shown, err)
+	}
+	if filepath.Dir(abs) == abs {
+		return nil, permanentf("load: open location %q: the root folder %s cannot be a lake location (name a folder below it)", shown, abs)
+	}
+	return NewFileBucket(abs)
+}
+
+// hasUserInfo reports a URL with user info ("scheme://user:secret@host").
+func hasUserInfo(location string) bool {
+	_, rest, ok := strings.Cut(location, "://")
+	if !ok {
+		return false
+	}
+	authority, _, _ := strings.Cut(rest, "/")
+	return strings.Contains(authority, "@")
+}
+
+// RedactLocation returns location with any user info of a URL replaced by
+// "REDACTED", for messages. It does not need location to parse as a URL.
+func RedactLocation(location string) string {
+	scheme, rest, ok := strings.Cut(location, "://")
+	if !ok {
+		return location
+	}
+	authority, tail, slash := strings.Cut(rest, "/")
+	i := strings.LastIndexByte(authority, '@')
+	if i < 0 {
+		return location
+	}
+	out := scheme + "://REDACTED@" + authority[i+1:]
+	if slash {
+		out += "/" + tail
+	}
+	return out
 }
 
 // checkKey rejects keys that are not clean path-shaped object names, so the

@@ -7,7 +7,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -243,6 +245,12 @@ func s3Config(srv *s3test.Server) S3Config {
 func TestOpenLocation(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
 	tests := []struct {
 		loc     string
 		wantErr bool
@@ -257,12 +265,28 @@ func TestOpenLocation(t *testing.T) {
 		{loc: "s3://bucket/a//b", wantErr: true},
 		{loc: "gs://bucket/x", wantErr: true},
 		{loc: "file://remote/x", wantErr: true},
+		{loc: "file://host/x", wantErr: true},
+		{loc: "s3://b/a/../b", wantErr: true},
+		{loc: "s3://b/./b", wantErr: true},
+		{loc: "s3://b:9000/x", wantErr: true},
+		{loc: "file:///", wantErr: true},
+		{loc: "/", wantErr: true},
+		{loc: "/..", wantErr: true},
+		{loc: file, wantErr: true},
+		{loc: "/dev/null", wantErr: true},
+		{loc: "s3://AKIDLEAK:s3cretLEAK@bucket/p", wantErr: true},
+		{loc: "file://user:s3cretLEAK@localhost/tmp/x", wantErr: true},
+		{loc: "s3://user:s3cretLEAK@bucket/%zz", wantErr: true},
 	}
 	for _, tt := range tests {
 		b, err := OpenLocation(ctx, tt.loc, S3Config{Region: "us-east-1"})
 		if tt.wantErr {
 			if err == nil {
 				t.Errorf("OpenLocation(%q): got nil error, want one", tt.loc)
+			} else if !IsPermanent(err) {
+				t.Errorf("OpenLocation(%q): %v: want a permanent error", tt.loc, err)
+			} else if strings.Contains(err.Error(), "LEAK") {
+				t.Errorf("OpenLocation(%q): the error repeats the credentials: %v", tt.loc, err)
 			}
 			continue
 		}
@@ -276,5 +300,22 @@ func TestOpenLocation(t *testing.T) {
 	}
 	if _, err := OpenLocation(ctx, "s3://b/p", S3Config{SSE: "rot13"}); err == nil {
 		t.Error("OpenLocation with SSE rot13: got nil error, want one")
+	}
+	if _, err := OpenLocation(ctx, "s3://b/p", S3Config{Endpoint: "http://AKIDLEAK:s3cretLEAK@127.0.0.1:1/%zz"}); err == nil || strings.Contains(err.Error(), "LEAK") {
+		t.Errorf("OpenLocation with credentials in the S3 endpoint: got %v, want an error that does not repeat them", err)
+	}
+}
+
+func TestRedactLocation(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"s3://key:secret@bucket/p", "s3://REDACTED@bucket/p"},
+		{"s3://key:sec@ret@bucket", "s3://REDACTED@bucket"},
+		{"http://u:KEY@127.0.0.1:1/rest/%zz/", "http://REDACTED@127.0.0.1:1/rest/%zz/"},
+		{"s3://bucket/a@b", "s3://bucket/a@b"},
+		{"/data/lake@x", "/data/lake@x"},
+	} {
+		if got := RedactLocation(tt.in); got != tt.want {
+			t.Errorf("RedactLocation(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

@@ -33,7 +33,7 @@ func NewFileBucket(dir string) (*FileBucket, error) {
 		return nil, fmt.Errorf("load: open folder %q: %w", dir, err)
 	}
 	if st, err := os.Stat(abs); err == nil && !st.IsDir() {
-		return nil, fmt.Errorf("load: open folder %q: not a folder", dir)
+		return nil, permanentf("load: open folder %q: not a folder (a lake location names a folder, created if missing)", dir)
 	}
 	return &FileBucket{root: abs}, nil
 }

@@ -23,8 +23,11 @@ import (
 // glob over a table folder never picks it up.
 const (
 	ManifestsDir = "_manifests" // _manifests/billing_period=YYYY-MM.json: the commit point
-	StagingDir   = "_staging"   // _staging/<run>/billing_period=YYYY-MM/<table>/part-*.parquet
+	StagingDir   = "_staging"   // _staging/<run>/billing_period=YYYY-MM/<table>/part-*.parquet and journal.json
 	LockDir      = "_lock"      // _lock/lake.json and takeover markers
+	// MarkerKey names the lake marker: the object that says "this location
+	// is an invoicelake lake", written before anything else.
+	MarkerKey = "_invoicelake.json"
 )
 
 var tableDirs = []string{schemas.InvoicesTable, schemas.ItemsTable}
@@ -49,6 +52,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock used for lock leases. Default time.Now.
 	Now func() time.Time
+	// Create lets Lock make a lake in a location that already holds
+	// objects the lake did not write (and no lake marker). Those objects
+	// are never modified or deleted. Without it such a location is refused
+	// (ErrNotALake).
+	Create bool
 }
 
 func (o *Options) setDefaults() {
@@ -88,9 +96,10 @@ type Lake struct {
 	b    Bucket
 	opts Options
 
-	mu   sync.Mutex
-	lock *Lock
-	open map[schemas.Period]bool
+	mu      sync.Mutex
+	lock    *Lock
+	open    map[schemas.Period]bool
+	claimed bool // the location is known to be this lake's (marker read or written)
 }
 
 // NewLake returns the lake stored in b.
@@ -99,9 +108,6 @@ func NewLake(b Bucket, o Options) *Lake {
 	return &Lake{b: b, opts: o, open: map[schemas.Period]bool{}}
 }
 
-// Bucket returns the lake's bucket.
-func (l *Lake) Bucket() Bucket { return l.b }
-
 // RunInfo identifies the run that publishes a version of a period.
 type RunInfo struct {
 	// RunID names the run in manifests and staging keys: 1-64 characters
@@ -109,6 +115,9 @@ type RunInfo struct {
 	RunID string
 	// Watermark is the extraction's high-water mark (stored in UTC).
 	Watermark time.Time
+	// AllowShrink lets Publish replace a period with a version holding
+	// fewer invoices than the published one (see ShrinkError).
+	AllowShrink bool
 }
 
 func (r RunInfo) validate() error {
@@ -166,20 +175,47 @@ func partitionPrefix(table string, p schemas.Period) string {
 }
 
 // Manifest returns the published manifest of p; ok is false if p was never
-// published.
+// published. A manifest that cannot be decoded, describes another period or
+// lists a key outside the period's partition folders is a *CorruptError
+// saying how to repair it.
 func (l *Lake) Manifest(ctx context.Context, p schemas.Period) (Manifest, bool, error) {
 	var m Manifest
-	err := l.readJSON(ctx, manifestKey(p), &m)
+	key := manifestKey(p)
+	remedy := fmt.Sprintf("if no run is writing, delete it (%s): the next export of %s rewrites the period, and its old files are removed then",
+		l.where(key), p)
+	err := l.readJSON(ctx, key, &m, remedy)
 	if errors.Is(err, ErrNotExist) {
 		return Manifest{}, false, nil
 	}
 	if err != nil {
 		return Manifest{}, false, fmt.Errorf("load: manifest %s: %w", p, err)
 	}
-	if m.Period != p.String() {
-		return Manifest{}, false, fmt.Errorf("load: manifest %s: describes billing period %q", p, m.Period)
+	if err := m.check(p); err != nil {
+		return Manifest{}, false, fmt.Errorf("load: manifest %s: %w", p, &CorruptError{Key: key, Err: err, Remedy: remedy})
 	}
 	return m, true, nil
+}
+
+// check validates what a manifest read from the bucket claims: its period,
+// and that every file it lists is a data file of that period under the
+// lake's own naming scheme (so a tampered manifest cannot make Publish
+// delete anything else).
+func (m *Manifest) check(p schemas.Period) error {
+	if m.Period != p.String() {
+		return fmt.Errorf("describes billing period %q", m.Period)
+	}
+	for _, tf := range []struct {
+		table string
+		files []File
+	}{{schemas.InvoicesTable, m.Invoices.Files}, {schemas.ItemsTable, m.Items.Files}} {
+		for _, f := range tf.files {
+			table, per, ok := dataKey(f.Key)
+			if !ok || table != tf.table || per != p {
+				return fmt.Errorf("lists %q, not a %s file of %s", f.Key, tf.table, p)
+			}
+		}
+	}
+	return nil
 }
 
 // Periods lists the published periods (those with a manifest), in order.
@@ -190,21 +226,18 @@ func (l *Lake) Periods(ctx context.Context) ([]schemas.Period, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load: periods: %w", err)
 		}
-		s, ok := strings.CutSuffix(strings.TrimPrefix(o.Key, prefix), ".json")
-		if !ok {
-			continue
+		if p, ok := manifestPeriod(o.Key); ok {
+			out = append(out, p)
 		}
-		p, err := schemas.ParsePeriod(s)
-		if err != nil {
-			continue // not ours; Recover leaves _manifests alone
-		}
-		out = append(out, p)
 	}
 	return out, nil
 }
 
 // reservedKey reports keys the lake manages itself.
 func reservedKey(key string) bool {
+	if key == MarkerKey {
+		return true
+	}
 	for _, d := range []string{schemas.InvoicesTable, schemas.ItemsTable, ManifestsDir, StagingDir, LockDir} {
 		if key == d || strings.HasPrefix(key, d+"/") {
 			return true
@@ -214,11 +247,18 @@ func reservedKey(key string) bool {
 }
 
 // WriteJSON stores v as indented JSON under key (e.g. "_runs/<id>.json",
-// "_state/cursor.json"). Keys inside the table, manifest, staging and lock
-// folders are refused. The write is atomic for readers.
+// "_state/cursor.json"): a key of the form _runs/NAME.json or
+// _state/NAME.json. Other keys are refused, and so is a location Lock has
+// not claimed as a lake (see Lock). The write is atomic for readers.
 func (l *Lake) WriteJSON(ctx context.Context, key string, v any) error {
-	if reservedKey(key) {
-		return fmt.Errorf("load: write json %s: reserved folder", key)
+	if reservedKey(key) || !cmdKeyRE.MatchString(key) {
+		return fmt.Errorf("load: write json %s: want _runs/NAME.json or _state/NAME.json", key)
+	}
+	l.mu.Lock()
+	claimed := l.claimed
+	l.mu.Unlock()
+	if !claimed {
+		return fmt.Errorf("load: write json %s: %w", key, ErrNotClaimed)
 	}
 	if err := l.writeJSON(ctx, key, v); err != nil {
 		return fmt.Errorf("load: write json %s: %w", key, err)
@@ -227,12 +267,24 @@ func (l *Lake) WriteJSON(ctx context.Context, key string, v any) error {
 }
 
 // ReadJSON decodes the JSON object under key into v; the error wraps
-// ErrNotExist when there is none.
-func (l *Lake) ReadJSON(ctx context.Context, key string, v any) error {
-	if err := l.readJSON(ctx, key, v); err != nil {
+// ErrNotExist when there is none, and is a *CorruptError, whose message
+// carries remedy, when the object cannot be decoded into v.
+func (l *Lake) ReadJSON(ctx context.Context, key string, v any, remedy string) error {
+	if err := l.readJSON(ctx, key, v, remedy); err != nil {
 		return fmt.Errorf("load: read json %s: %w", key, err)
 	}
 	return nil
+}
+
+// Where names key for a person: the location and the key, e.g.
+// s3://bucket/prefix/_state/state.json.
+func (l *Lake) Where(key string) string { return l.where(key) }
+
+func (l *Lake) where(key string) string {
+	if s, ok := l.b.(fmt.Stringer); ok {
+		return strings.TrimSuffix(s.String(), "/") + "/" + key
+	}
+	return key
 }
 
 func (l *Lake) writeJSON(ctx context.Context, key string, v any) error {
@@ -244,19 +296,29 @@ func (l *Lake) writeJSON(ctx context.Context, key string, v any) error {
 	return l.b.Put(ctx, key, bytes.NewReader(data), int64(len(data)))
 }
 
-func (l *Lake) readJSON(ctx context.Context, key string, v any) error {
+// maxJSONBytes bounds what the lake reads of one of its JSON objects.
+const maxJSONBytes = 64 << 20
+
+func (l *Lake) readJSON(ctx context.Context, key string, v any, remedy string) error {
 	rc, err := l.b.Get(ctx, key)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, 64<<20))
+	data, err := io.ReadAll(io.LimitReader(rc, maxJSONBytes+1))
 	if err != nil {
 		return err
 	}
+	corrupt := func(err error) error { return &CorruptError{Key: key, Err: err, Remedy: remedy} }
+	if len(data) > maxJSONBytes {
+		return corrupt(fmt.Errorf("larger than %d MiB", maxJSONBytes>>20))
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("decode: %w", err)
+		return corrupt(fmt.Errorf("decode: %w", err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return corrupt(errors.New("decode: data after the JSON value"))
 	}
 	return nil
 }
@@ -271,88 +333,6 @@ func (l *Lake) listKeys(ctx context.Context, prefix string) ([]Object, error) {
 		out = append(out, o)
 	}
 	return out, nil
-}
-
-// Recovery reports what Recover removed.
-type Recovery struct {
-	Staging        []string // objects of dead runs' staging areas
-	Strays         []string // objects in table folders that no manifest lists
-	UploadsAborted int      // incomplete multipart uploads (S3)
-}
-
-// Recover cleans up after runs that died: it removes every staging object,
-// aborts incomplete multipart uploads, and deletes every object in a table
-// folder that its period's manifest does not list (a dead run's new files
-// before its manifest was written, or its old files after). It never
-// touches a file a manifest lists, so the published versions stay intact.
-// Call it after Lock and before Begin; it requires the lock.
-func (l *Lake) Recover(ctx context.Context) (Recovery, error) {
-	var rec Recovery
-	if err := l.requireLock(ctx); err != nil {
-		return rec, fmt.Errorf("load: recover: %w", err)
-	}
-	staged, err := l.listKeys(ctx, StagingDir+"/")
-	if err != nil {
-		return rec, fmt.Errorf("load: recover: %w", err)
-	}
-	for _, o := range staged {
-		if err := l.b.Delete(ctx, o.Key); err != nil {
-			return rec, fmt.Errorf("load: recover: %w", err)
-		}
-		rec.Staging = append(rec.Staging, o.Key)
-	}
-	if a, ok := l.b.(interface {
-		AbortIncompleteUploads(context.Context, string) (int, error)
-	}); ok {
-		n, err := a.AbortIncompleteUploads(ctx, "")
-		rec.UploadsAborted = n
-		if err != nil {
-			return rec, fmt.Errorf("load: recover: %w", err)
-		}
-	}
-	manifests := map[string]map[string]bool{} // partition dir -> listed keys
-	for _, table := range tableDirs {
-		objs, err := l.listKeys(ctx, table+"/")
-		if err != nil {
-			return rec, fmt.Errorf("load: recover: %w", err)
-		}
-		for _, o := range objs {
-			listed := false
-			rest := strings.TrimPrefix(o.Key, table+"/")
-			dir, _, _ := strings.Cut(rest, "/")
-			if s, ok := strings.CutPrefix(dir, "billing_period="); ok {
-				if p, err := schemas.ParsePeriod(s); err == nil && p.PartitionDir() == dir {
-					keys, seen := manifests[dir]
-					if !seen {
-						m, ok, err := l.Manifest(ctx, p)
-						if err != nil {
-							return rec, fmt.Errorf("load: recover: %w", err)
-						}
-						keys = map[string]bool{}
-						if ok {
-							for _, f := range m.Files() {
-								keys[f.Key] = true
-							}
-						}
-						manifests[dir] = keys
-					}
-					listed = keys[o.Key]
-				}
-			}
-			if listed {
-				continue
-			}
-			if err := l.b.Delete(ctx, o.Key); err != nil {
-				return rec, fmt.Errorf("load: recover: %w", err)
-			}
-			rec.Strays = append(rec.Strays, o.Key)
-		}
-	}
-	if len(rec.Staging)+len(rec.Strays)+rec.UploadsAborted > 0 {
-		l.opts.Logger.Warn("recovered lake after a dead run",
-			"staging_removed", len(rec.Staging), "strays_removed", len(rec.Strays), "uploads_aborted", rec.UploadsAborted)
-	}
-	return rec, nil
 }
 
 func stagingPrefix(run string, p schemas.Period) string {

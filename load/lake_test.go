@@ -56,7 +56,12 @@ func publish(t *testing.T, l *Lake, p schemas.Period, run string, set *invoiceSe
 }
 
 func tryPublish(ctx context.Context, l *Lake, p schemas.Period, run string, set *invoiceSet) (Manifest, error) {
-	w, err := l.Begin(p, RunInfo{RunID: run, Watermark: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)})
+	return tryPublishRun(ctx, l, p, RunInfo{RunID: run}, set)
+}
+
+func tryPublishRun(ctx context.Context, l *Lake, p schemas.Period, run RunInfo, set *invoiceSet) (Manifest, error) {
+	run.Watermark = time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	w, err := l.Begin(p, run)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -342,8 +347,15 @@ func TestReplaceAndEmpty(t *testing.T) {
 	if diff := cmp.Diff(manifestKeys(v2, a1), sorted(tableKeys(t, b))); diff != "" {
 		t.Errorf("after replacing march (-want +got):\n%s", diff)
 	}
-	// An empty period removes the old data and records an empty version.
-	e := publish(t, l, march, "run-3", &invoiceSet{})
+	// An empty period removes the old data and records an empty version,
+	// once allowed to shrink.
+	if _, err := tryPublish(ctx, l, march, "run-3", &invoiceSet{}); !IsPermanent(err) || !strings.Contains(err.Error(), "--allow-shrink") {
+		t.Fatalf("emptying march without AllowShrink: got %v, want a permanent ShrinkError", err)
+	}
+	e, err := tryPublishRun(ctx, l, march, RunInfo{RunID: "run-3", AllowShrink: true}, &invoiceSet{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(e.Files()) != 0 || e.Invoices.Rows != 0 {
 		t.Errorf("empty manifest: got %d files %d rows", len(e.Files()), e.Invoices.Rows)
 	}
@@ -469,68 +481,36 @@ func TestRunIDAndPeriodValidation(t *testing.T) {
 
 func TestJSONHelpers(t *testing.T) {
 	ctx := context.Background()
-	l, _ := newFileLake(t, Options{})
+	l, b := newFileLake(t, Options{})
 	type state struct{ Cursor int64 }
+	if err := l.WriteJSON(ctx, "_state/cursor.json", state{42}); !errors.Is(err, ErrNotClaimed) {
+		t.Errorf("WriteJSON before Lock: got %v, want ErrNotClaimed", err)
+	}
+	lock(t, l)
 	if err := l.WriteJSON(ctx, "_state/cursor.json", state{42}); err != nil {
 		t.Fatal(err)
 	}
 	var got state
-	if err := l.ReadJSON(ctx, "_state/cursor.json", &got); err != nil || got.Cursor != 42 {
+	if err := l.ReadJSON(ctx, "_state/cursor.json", &got, "fix it"); err != nil || got.Cursor != 42 {
 		t.Errorf("ReadJSON: got %+v, %v; want {42}", got, err)
 	}
-	if err := l.ReadJSON(ctx, "_state/none.json", &got); !errors.Is(err, ErrNotExist) {
+	if err := l.ReadJSON(ctx, "_state/none.json", &got, "fix it"); !errors.Is(err, ErrNotExist) {
 		t.Errorf("ReadJSON missing: got %v, want ErrNotExist", err)
 	}
-	for _, k := range []string{"invoices/x.json", "_manifests/billing_period=2024-03.json", "_lock/lake.json", "_staging/a"} {
+	for _, bad := range []string{"{", "[1]", `{"Cursor": 1} {"Cursor": 2}`, `{"Cursor": "x"}`} {
+		if err := b.Put(ctx, "_state/bad.json", strings.NewReader(bad), int64(len(bad))); err != nil {
+			t.Fatal(err)
+		}
+		err := l.ReadJSON(ctx, "_state/bad.json", &got, "delete it, then rerun")
+		var ce *CorruptError
+		if !errors.As(err, &ce) || !IsPermanent(err) || !strings.Contains(err.Error(), "delete it, then rerun") {
+			t.Errorf("ReadJSON(%q): got %v, want a permanent *CorruptError carrying the remedy", bad, err)
+		}
+	}
+	for _, k := range []string{"invoices/x.json", "_manifests/billing_period=2024-03.json", "_lock/lake.json", "_staging/a", MarkerKey, "notes/x.json", "_runs/a/b.json", "_runs/x.txt"} {
 		if err := l.WriteJSON(ctx, k, state{}); err == nil {
 			t.Errorf("WriteJSON(%q): got nil error, want reserved", k)
 		}
-	}
-}
-
-func TestRecoverRemovesStrays(t *testing.T) {
-	ctx := context.Background()
-	l, b := newFileLake(t, Options{})
-	k := lock(t, l)
-	m := publish(t, l, march, "run-1", genInvoices(march, 1000, 20, 5, 1))
-	strays := []string{
-		"invoices/billing_period=2024-03/part-00001-0123456789abcdef.parquet",
-		"invoice_items/billing_period=2024-06/part-00000-0123456789abcdef.parquet", // no manifest
-		"invoices/notes.txt",
-		"_staging/dead-run/billing_period=2024-03/invoices/part-00000-0123456789abcdef.parquet",
-	}
-	for _, s := range strays {
-		if err := b.Put(ctx, s, strings.NewReader("x"), 1); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Put(ctx, "_runs/run-1.json", strings.NewReader("{}"), 2); err != nil {
-		t.Fatal(err)
-	}
-	rec, err := l.Recover(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(sorted(strays), sorted(append(rec.Staging, rec.Strays...))); diff != "" {
-		t.Errorf("recovered (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(manifestKeys(m), sorted(tableKeys(t, b))); diff != "" {
-		t.Errorf("table folders after Recover (-want +got):\n%s", diff)
-	}
-	if got := keys(t, b, "_runs/"); len(got) != 1 {
-		t.Errorf("Recover touched _runs: got %v", got)
-	}
-	if _, err := l.Summarize(ctx, march); err != nil {
-		t.Errorf("Summarize after Recover: %v", err)
-	}
-	if err := k.Release(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.Recover(ctx); !errors.Is(err, ErrNotLocked) {
-		t.Errorf("Recover without the lock: got %v, want ErrNotLocked", err)
-	}
-	if _, err := tryPublish(ctx, l, march, "r", genInvoices(march, 1, 1, 1, 1)); !errors.Is(err, ErrNotLocked) {
-		t.Errorf("Publish without the lock: got %v, want ErrNotLocked", err)
 	}
 }
 
@@ -583,10 +563,10 @@ func TestLock(t *testing.T) {
 	if err := ka.Release(ctx); !errors.Is(err, ErrLockLost) {
 		t.Errorf("Release of a taken-over lock: got %v, want ErrLockLost", err)
 	}
-	if err := a.requireLock(ctx); !errors.Is(err, ErrNotLocked) {
+	if err := a.requireLock(); !errors.Is(err, ErrNotLocked) {
 		t.Errorf("lake a after losing: got %v, want ErrNotLocked", err)
 	}
-	if err := b.requireLock(ctx); err != nil {
+	if err := b.requireLock(); err != nil {
 		t.Errorf("lake b holding: %v", err)
 	}
 	// Release frees it for the next run.
@@ -598,7 +578,7 @@ func TestLock(t *testing.T) {
 	}
 	// A lake whose lease ran out refuses to write.
 	now = now.Add(2 * time.Minute)
-	if err := c.requireLock(ctx); !errors.Is(err, ErrLockLost) {
+	if err := c.requireLock(); !errors.Is(err, ErrLockLost) {
 		t.Errorf("expired lease: got %v, want ErrLockLost", err)
 	}
 }

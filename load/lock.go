@@ -26,15 +26,15 @@ type LockedError struct {
 	Holder   string
 	Acquired time.Time
 	Expires  time.Time
-	// TakingOver is set when the holder's lease had expired but another
-	// run is taking the lock over at the same moment.
+	// TakingOver is set when the holder's lease had expired (or its
+	// process is gone) but another run is taking the lock over at the
+	// same moment.
 	TakingOver bool
 }
 
 func (e *LockedError) Error() string {
 	if e.TakingOver {
-		return fmt.Sprintf("lake is locked: the lease of %q expired at %s and another run is taking it over",
-			e.Holder, e.Expires.UTC().Format(time.RFC3339))
+		return fmt.Sprintf("lake is locked: the lock of %q is being taken over by another run", e.Holder)
 	}
 	return fmt.Sprintf("lake is locked by %q (since %s, lease until %s)",
 		e.Holder, e.Acquired.UTC().Format(time.RFC3339), e.Expires.UTC().Format(time.RFC3339))
@@ -45,48 +45,67 @@ type lockRecord struct {
 	Token    string    `json:"token"`
 	Acquired time.Time `json:"acquired"`
 	Expires  time.Time `json:"expires"`
+	// Process identifies the holder's process where the platform allows
+	// it, so that a run on the same host can tell that it is gone.
+	Process *process `json:"process,omitempty"`
 }
 
-// Lock is a held lease on a lake. Refresh it well within the lease (a
-// heartbeat goroutine may do so while the run works; Lock is safe for
-// concurrent use); the lake also refreshes it on Publish when half the lease
-// has passed.
+// Lock is a held lease on a lake. From Lock until Release, a goroutine of
+// the Lock renews the lease every third of its length: the lake's only
+// renewer. A renewal that finds the lock taken over marks it lost, and
+// every later write of the lake fails with ErrLockLost. Lock is safe for
+// concurrent use.
 type Lock struct {
 	l     *Lake
 	lease time.Duration
 
-	mu       sync.Mutex // serialises Refresh and Release; guards rec and released
+	mu       sync.Mutex // serialises Refresh and Release; guards rec, released and lost
 	rec      lockRecord
 	released bool
+	lost     error
+
+	stopRenew context.CancelFunc
+	renewing  sync.WaitGroup
 }
 
 // Lock takes the lake's lock for holder (a name for humans: host, pod, pid)
-// for lease. The lock object is created with a conditional write
-// (If-None-Match: *), so of two runs exactly one wins; the other gets a
-// *LockedError naming the holder. A lock whose lease has expired (its run
-// died) is taken over: a takeover marker, itself a conditional write,
-// makes sure only one contender replaces it.
+// for lease, after checking that the location is this lake's (it writes
+// the lake marker to a new lake; a location holding other objects is
+// refused unless Options.Create, see ErrNotALake).
 //
-// Leases compare the clocks of different machines: keep them much longer
-// than the expected clock skew (minutes, not seconds).
+// The lock object is created with a conditional write (If-None-Match: *),
+// so of two runs exactly one wins; the other gets a *LockedError naming the
+// holder. A lock is taken over when its lease has expired (its run died on
+// another machine), or at once when its holder ran on this host (same boot
+// and PID namespace) and that process is gone (pid and start time): a
+// takeover marker, itself a conditional write, makes sure only one
+// contender replaces it.
+//
+// Leases compare the clocks of different machines: keep them far longer
+// than the clock skew between them and than a stall of the process.
 func (l *Lake) Lock(ctx context.Context, holder string, lease time.Duration) (*Lock, error) {
 	if holder == "" || lease <= 0 {
 		return nil, fmt.Errorf("load: lock: want a holder name and a positive lease")
+	}
+	if err := l.claim(ctx); err != nil {
+		return nil, fmt.Errorf("load: lock: %w", err)
 	}
 	var tok [16]byte
 	if _, err := rand.Read(tok[:]); err != nil {
 		return nil, fmt.Errorf("load: lock: %w", err)
 	}
 	now := l.opts.Now().UTC()
-	rec := lockRecord{Holder: holder, Token: hex.EncodeToString(tok[:]), Acquired: now, Expires: now.Add(lease)}
+	rec := lockRecord{Holder: holder, Token: hex.EncodeToString(tok[:]), Acquired: now, Expires: now.Add(lease), Process: selfProcess()}
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return nil, fmt.Errorf("load: lock: %w", err)
 	}
+	remedy := fmt.Sprintf("if no invoicelake run is writing this lake, delete %s and run again", l.where(lockKey))
 	for attempt := 0; ; attempt++ {
 		err := l.b.PutIfAbsent(ctx, lockKey, data)
 		if err == nil {
 			k := &Lock{l: l, rec: rec, lease: lease}
+			k.startRenewing(ctx)
 			l.mu.Lock()
 			l.lock = k
 			l.mu.Unlock()
@@ -96,16 +115,20 @@ func (l *Lake) Lock(ctx context.Context, holder string, lease time.Duration) (*L
 			return nil, fmt.Errorf("load: lock: %w", err)
 		}
 		var cur lockRecord
-		if err := l.readJSON(ctx, lockKey, &cur); err != nil {
+		if err := l.readJSON(ctx, lockKey, &cur, remedy); err != nil {
 			if errors.Is(err, ErrNotExist) && attempt < 3 {
 				continue // released meanwhile
 			}
 			return nil, fmt.Errorf("load: lock: read holder: %w", err)
 		}
-		if l.opts.Now().Before(cur.Expires) {
+		if cur.Token == "" || cur.Expires.IsZero() {
+			return nil, fmt.Errorf("load: lock: %w", &CorruptError{Key: lockKey, Err: errors.New("no token or expiry"), Remedy: remedy})
+		}
+		gone := cur.Process != nil && cur.Process.gone()
+		if !gone && l.opts.Now().Before(cur.Expires) {
 			return nil, fmt.Errorf("load: lock: %w", &LockedError{Holder: cur.Holder, Acquired: cur.Acquired, Expires: cur.Expires})
 		}
-		// The holder's lease expired: take over, once.
+		// The holder is dead: take over, once.
 		marker := LockDir + "/takeover-" + cur.Token + ".json"
 		if err := l.b.PutIfAbsent(ctx, marker, data); err != nil {
 			if errors.Is(err, ErrExists) {
@@ -113,9 +136,13 @@ func (l *Lake) Lock(ctx context.Context, holder string, lease time.Duration) (*L
 			}
 			return nil, fmt.Errorf("load: lock: %w", err)
 		}
-		l.opts.Logger.Warn("taking over an expired lake lock", "holder", cur.Holder, "expired", cur.Expires)
+		if gone {
+			l.opts.Logger.Warn("taking over the lake lock of a process of this host that is gone", "holder", cur.Holder, "pid", cur.Process.PID)
+		} else {
+			l.opts.Logger.Warn("taking over an expired lake lock", "holder", cur.Holder, "expired", cur.Expires)
+		}
 		if err := l.b.Delete(ctx, lockKey); err != nil {
-			return nil, fmt.Errorf("load: lock: remove expired lock: %w", err)
+			return nil, fmt.Errorf("load: lock: remove the dead holder's lock: %w", err)
 		}
 		if attempt >= 3 {
 			return nil, fmt.Errorf("load: lock: gave up after %d attempts", attempt+1)
@@ -123,29 +150,52 @@ func (l *Lake) Lock(ctx context.Context, holder string, lease time.Duration) (*L
 	}
 }
 
-// Holder returns the name the lock was taken for.
-func (k *Lock) Holder() string { return k.rec.Holder } // never changes
-
-// Expires returns the end of the current lease.
-func (k *Lock) Expires() time.Time {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.rec.Expires
+// startRenewing starts the renewer: a goroutine owned by k, stopped and
+// joined by Release.
+func (k *Lock) startRenewing(ctx context.Context) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	k.stopRenew = cancel
+	every := max(k.lease/3, 10*time.Millisecond)
+	k.renewing.Go(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			err := k.Refresh(ctx)
+			switch {
+			case err == nil, ctx.Err() != nil:
+			case errors.Is(err, ErrLockLost), errors.Is(err, ErrNotLocked):
+				k.l.opts.Logger.Error("the lake lock was lost; this run's next publish fails", "err", err)
+				return
+			default:
+				k.l.opts.Logger.Warn("could not renew the lake lock; retrying (writes fail once the lease runs out)", "err", err)
+			}
+		}
+	})
 }
 
-// state returns the lease's end and whether the lock was released.
-func (k *Lock) state() (time.Time, bool) {
+// state returns the lease's end, whether the lock was released, and why it
+// was lost if it was.
+func (k *Lock) state() (time.Time, bool, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.rec.Expires, k.released
+	return k.rec.Expires, k.released, k.lost
 }
 
 // current reads the lock object and checks it is still ours.
 func (k *Lock) current(ctx context.Context) error {
 	var cur lockRecord
-	if err := k.l.readJSON(ctx, lockKey, &cur); err != nil {
+	if err := k.l.readJSON(ctx, lockKey, &cur, "another process rewrote it"); err != nil {
 		if errors.Is(err, ErrNotExist) {
 			return fmt.Errorf("%w: lock object is gone", ErrLockLost)
+		}
+		var ce *CorruptError
+		if errors.As(err, &ce) {
+			return fmt.Errorf("%w: %v", ErrLockLost, err)
 		}
 		return err
 	}
@@ -156,14 +206,21 @@ func (k *Lock) current(ctx context.Context) error {
 }
 
 // Refresh extends the lease by its original length from now. It fails
-// with ErrLockLost if another run took the lock over.
+// with ErrLockLost if another run took the lock over. The renewer calls
+// it; callers need not.
 func (k *Lock) Refresh(ctx context.Context) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.released {
 		return fmt.Errorf("load: refresh lock: %w", ErrNotLocked)
 	}
+	if k.lost != nil {
+		return fmt.Errorf("load: refresh lock: %w", k.lost)
+	}
 	if err := k.current(ctx); err != nil {
+		if errors.Is(err, ErrLockLost) {
+			k.lost = err
+		}
 		return fmt.Errorf("load: refresh lock: %w", err)
 	}
 	rec := k.rec
@@ -175,9 +232,11 @@ func (k *Lock) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// Release deletes the lock object if it is still ours. Releasing twice is
-// a no-op.
+// Release stops the renewer and deletes the lock object if it is still
+// ours. Releasing twice is a no-op.
 func (k *Lock) Release(ctx context.Context) error {
+	k.stopRenew()
+	k.renewing.Wait()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.released {
@@ -198,25 +257,22 @@ func (k *Lock) Release(ctx context.Context) error {
 	return nil
 }
 
-// requireLock checks the lake holds a live lease, refreshing it when half
-// of it has passed.
-func (l *Lake) requireLock(ctx context.Context) error {
+// requireLock checks the lake holds a live lease.
+func (l *Lake) requireLock() error {
 	l.mu.Lock()
 	k := l.lock
 	l.mu.Unlock()
 	if k == nil {
 		return ErrNotLocked
 	}
-	expires, released := k.state()
-	if released {
+	expires, released, lost := k.state()
+	switch {
+	case released:
 		return ErrNotLocked
-	}
-	now := l.opts.Now()
-	if !now.Before(expires) {
+	case lost != nil:
+		return lost
+	case !l.opts.Now().Before(expires):
 		return fmt.Errorf("%w: lease expired at %s", ErrLockLost, expires.Format(time.RFC3339))
-	}
-	if expires.Sub(now) < k.lease/2 {
-		return k.Refresh(ctx)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"unicode/utf8"
 
 	"github.com/invoicelake/invoicelake/schemas"
 	"github.com/parquet-go/parquet-go"
@@ -32,6 +33,87 @@ type table[T any] struct {
 	money []moneyCol[T]
 	// sorting declares the sort order in the row group metadata.
 	sorting []parquet.SortingColumn
+	// strings lists every string column (a test checks it against T).
+	strings []stringCol[T]
+}
+
+// stringCol is one string column of a table. Every value is checked before
+// it reaches a file: valid UTF-8, and at most maxCodeBytes for a code.
+// Codes keep their min/max statistics (short by that bound, and useful to
+// prune on); free text gets none, in the footer or in page headers, so no
+// value's length can inflate the metadata.
+type stringCol[T any] struct {
+	name string
+	code bool
+	get  func(*T) *string // nil for NULL
+}
+
+// maxCodeBytes bounds a code column's values (type, status and category
+// codes, resource service, location): far above any real one.
+const maxCodeBytes = 256
+
+// InvalidStringError reports a string value that must not be written: not
+// valid UTF-8 (readers such as DuckDB refuse the file), or a code longer
+// than maxCodeBytes. It is permanent: the same data fails the same way.
+type InvalidStringError struct {
+	Table  string
+	Column string
+	Key    [2]int64 // invoice_id and, for items, item_id
+	Reason string
+}
+
+func (e *InvalidStringError) Error() string {
+	id := fmt.Sprintf("invoice_id=%d", e.Key[0])
+	if e.Table == schemas.ItemsTable {
+		id += fmt.Sprintf(" item_id=%d", e.Key[1])
+	}
+	return fmt.Sprintf("%s %s column %s: %s", e.Table, id, e.Column, e.Reason)
+}
+
+// Is makes an InvalidStringError match ErrPermanent.
+func (e *InvalidStringError) Is(target error) bool { return target == ErrPermanent }
+
+// checkStrings checks every string value of r.
+func (t *table[T]) checkStrings(r *T) error {
+	for _, c := range t.strings {
+		s := c.get(r)
+		if s == nil {
+			continue
+		}
+		reason := ""
+		switch {
+		case c.code && len(*s) > maxCodeBytes:
+			reason = fmt.Sprintf("%d bytes, more than the %d a code may have", len(*s), maxCodeBytes)
+		case !utf8.ValidString(*s):
+			reason = fmt.Sprintf("not valid UTF-8 at byte %d", invalidUTF8At(*s))
+		default:
+			continue
+		}
+		return &InvalidStringError{Table: t.name, Column: c.name, Key: t.key(r), Reason: reason}
+	}
+	return nil
+}
+
+func invalidUTF8At(s string) int {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(s[i:]); n <= 1 {
+				return i
+			}
+		}
+	}
+	return len(s)
+}
+
+// statisticsOptions skips the statistics of the free-text columns.
+func (t *table[T]) statisticsOptions() []parquet.WriterOption {
+	var out []parquet.WriterOption
+	for _, c := range t.strings {
+		if !c.code {
+			out = append(out, parquet.SkipPageBounds(c.name), parquet.SkipPageStatistics(c.name))
+		}
+	}
+	return out
 }
 
 type moneyCol[T any] struct {
@@ -49,6 +131,23 @@ var invoicesTable = table[schemas.InvoiceRow]{
 		{"items_total_amount", func(r *schemas.InvoiceRow) *schemas.Decimal { return &r.ItemsTotalAmount }},
 	},
 	sorting: []parquet.SortingColumn{parquet.Ascending("invoice_id")},
+	strings: []stringCol[schemas.InvoiceRow]{
+		{"type_code", true, func(r *schemas.InvoiceRow) *string { return &r.TypeCode }},
+		{"status_code", true, func(r *schemas.InvoiceRow) *string { return &r.StatusCode }},
+		{"reconcile_issues", false, func(r *schemas.InvoiceRow) *string { return r.ReconcileIssues }},
+		{"company_name", false, func(r *schemas.InvoiceRow) *string { return r.CompanyName }},
+		{"first_name", false, func(r *schemas.InvoiceRow) *string { return r.FirstName }},
+		{"last_name", false, func(r *schemas.InvoiceRow) *string { return r.LastName }},
+		{"address1", false, func(r *schemas.InvoiceRow) *string { return r.Address1 }},
+		{"address2", false, func(r *schemas.InvoiceRow) *string { return r.Address2 }},
+		{"city", false, func(r *schemas.InvoiceRow) *string { return r.City }},
+		{"state", false, func(r *schemas.InvoiceRow) *string { return r.State }},
+		{"postal_code", false, func(r *schemas.InvoiceRow) *string { return r.PostalCode }},
+		{"country", false, func(r *schemas.InvoiceRow) *string { return r.Country }},
+		{"email", false, func(r *schemas.InvoiceRow) *string { return r.Email }},
+		{"office_phone", false, func(r *schemas.InvoiceRow) *string { return r.OfficePhone }},
+		{"fax_phone", false, func(r *schemas.InvoiceRow) *string { return r.FaxPhone }},
+	},
 }
 
 var itemsTable = table[schemas.ItemRow]{
@@ -60,6 +159,15 @@ var itemsTable = table[schemas.ItemRow]{
 		{"total_amount", func(r *schemas.ItemRow) *schemas.Decimal { return &r.TotalAmount }},
 	},
 	sorting: []parquet.SortingColumn{parquet.Ascending("invoice_id"), parquet.Ascending("item_id")},
+	strings: []stringCol[schemas.ItemRow]{
+		{"category_code", true, func(r *schemas.ItemRow) *string { return &r.CategoryCode }},
+		{"category_name", false, func(r *schemas.ItemRow) *string { return r.CategoryName }},
+		{"resource_service", true, func(r *schemas.ItemRow) *string { return r.ResourceService }},
+		{"description", false, func(r *schemas.ItemRow) *string { return &r.Description }},
+		{"host_name", false, func(r *schemas.ItemRow) *string { return r.HostName }},
+		{"domain_name", false, func(r *schemas.ItemRow) *string { return r.DomainName }},
+		{"location", true, func(r *schemas.ItemRow) *string { return r.Location }},
+	},
 }
 
 // fileStats is what is known of one written file; the manifest's File is
@@ -145,14 +253,14 @@ func (w *tableWriter[T]) open() error {
 	}
 	w.f = f
 	w.hw = &hashWriter{w: f, h: sha256.New()}
-	w.pw = parquet.NewGenericWriter[T](w.hw,
+	w.pw = parquet.NewGenericWriter[T](w.hw, append([]parquet.WriterOption{
 		parquet.Compression(zstdPages),
 		parquet.MaxRowsPerRowGroup(w.opts.RowGroupRows),
 		parquet.PageBufferSize(w.opts.PageBytes),
 		parquet.DataPageStatistics(true),
 		parquet.KeyValueMetadata(SchemaVersionKey, schemas.SchemaVersion),
 		parquet.SortingWriterConfig(parquet.SortingColumns(w.t.sorting...)),
-	)
+	}, w.t.statisticsOptions()...)...)
 	w.stats = newFileStats(len(w.t.money))
 	return nil
 }
@@ -173,6 +281,9 @@ func (w *tableWriter[T]) write(rows []T) error {
 		n = min(n, 1024) // check the size bound at least every 1024 rows
 		chunk := rows[:n]
 		for i := range chunk {
+			if err := w.t.checkStrings(&chunk[i]); err != nil {
+				return err
+			}
 			k := w.t.key(&chunk[i])
 			if w.rows > 0 && !less(w.last, k) {
 				return fmt.Errorf("%s row key %v after %v: rows must arrive in increasing (invoice_id, item_id) order", w.t.name, k, w.last)

@@ -41,7 +41,9 @@ type S3Bucket struct {
 }
 
 // NewS3Bucket opens bucket/prefix with cfg and the SDK's standard
-// configuration chain. It does not contact the server.
+// configuration chain. It does not contact the server, but resolves the
+// credentials at once: none at all is a permanent error naming where they
+// are looked for.
 func NewS3Bucket(ctx context.Context, bucket, prefix string, cfg S3Config) (*S3Bucket, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -65,6 +67,13 @@ func NewS3Bucket(ctx context.Context, bucket, prefix string, cfg S3Config) (*S3B
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1" // custom endpoints still sign with a region
+	}
+	if _, err := awsCfg.Credentials.Retrieve(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("load: s3 credentials: %w", ctx.Err())
+		}
+		return nil, permanentf("load: s3: no usable credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "+
+			"AWS_PROFILE, or a web identity (IRSA): %w", err)
 	}
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		if cfg.Endpoint != "" {

@@ -45,6 +45,25 @@ const HeldRows = addChunk
 // ErrClosed is returned by a PeriodWriter after Publish or Abort.
 var ErrClosed = errors.New("period writer closed")
 
+// ShrinkError reports a new version of a period that holds fewer invoices
+// than the published one: Publish refuses it unless RunInfo.AllowShrink,
+// since an API that answers short would otherwise erase published data.
+// It is permanent: the same answer gets the same refusal.
+type ShrinkError struct {
+	Period      schemas.Period
+	Published   int64 // invoices in the published version
+	New         int64 // invoices in the refused one
+	PublishedBy string
+}
+
+func (e *ShrinkError) Error() string {
+	return fmt.Sprintf("billing period %s: the new version has %d invoices, the published one %d (run %s): not replaced; "+
+		"if the account really holds fewer invoices now, run again with --allow-shrink", e.Period, e.New, e.Published, e.PublishedBy)
+}
+
+// Is makes a ShrinkError match ErrPermanent.
+func (e *ShrinkError) Is(target error) bool { return target == ErrPermanent }
+
 // Begin starts the new version of period p for run.
 func (l *Lake) Begin(p schemas.Period, run RunInfo) (*PeriodWriter, error) {
 	if p.IsZero() || p.Month < 1 || p.Month > 12 || p.Year < 1000 || p.Year > 9999 {
@@ -247,21 +266,25 @@ func (w *PeriodWriter) close() {
 //
 // The protocol (docs/LAYOUT.md):
 //  1. close the local files and read each back: rows, key order, money
-//     sums and schema version must match what was added;
+//     sums and schema version must match what was added; a version with
+//     fewer invoices than the published one is refused (*ShrinkError)
+//     unless RunInfo.AllowShrink;
 //  2. upload new files to _staging/<run>/billing_period=P/ and read each
 //     back to compare its SHA-256 (files the current manifest already lists
 //     with the same checksum are not uploaded again);
-//  3. copy them to their final names in the table folders (names derive
-//     from content: part-NNNNN-<sha256[:16]>.parquet) and list the
+//  3. write the journal _staging/<run>/billing_period=P/journal.json naming
+//     the files about to be placed and those about to be superseded, then
+//     copy the new files to their final names in the table folders (names
+//     derive from content: part-NNNNN-<sha256[:16]>.parquet) and list the
 //     partition folders to check every file is there with its size;
 //  4. write _manifests/billing_period=P.json: the commit point;
-//  5. delete every object in the partition folders the new manifest does
-//     not list (the previous version, a dead run's leftovers), then the
-//     staging objects.
+//  5. delete the previous version's files that the new manifest does not
+//     list, then the staged files, then the journal.
 //
 // A failure before step 4 leaves the previous version published and its
 // files intact; after it, the new one. Either way Recover (or the next
-// Publish of the period) removes the leftovers.
+// Publish of the period) removes the leftovers the journal names. Nothing
+// but files named by a manifest or the journal is ever deleted.
 func (w *PeriodWriter) Publish(ctx context.Context) (Manifest, error) {
 	if w.done {
 		return Manifest{}, fmt.Errorf("load: publish %s: %w", w.p, ErrClosed)
@@ -303,12 +326,21 @@ func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
 	if err := checkLocal(&itemsTable, w.items.files); err != nil {
 		return Manifest{}, err
 	}
-	if err := l.requireLock(ctx); err != nil {
+	if err := l.requireLock(); err != nil {
 		return Manifest{}, err
 	}
 	old, hadOld, err := l.Manifest(ctx, w.p)
 	if err != nil {
 		return Manifest{}, err
+	}
+	if n := w.inv.rows; hadOld && n < old.Invoices.Rows {
+		if !w.run.AllowShrink {
+			l.opts.Logger.Warn("refusing to replace a billing period with fewer invoices than it holds",
+				"period", w.p.String(), "published_invoices", old.Invoices.Rows, "new_invoices", n, "published_by", old.RunID)
+			return Manifest{}, &ShrinkError{Period: w.p, Published: old.Invoices.Rows, New: n, PublishedBy: old.RunID}
+		}
+		l.opts.Logger.Warn("replacing a billing period with fewer invoices than it holds (allowed)",
+			"period", w.p.String(), "published_invoices", old.Invoices.Rows, "new_invoices", n, "published_by", old.RunID)
 	}
 	oldFiles := map[string]File{}
 	for _, f := range old.Files() {
@@ -351,7 +383,33 @@ func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
 			return Manifest{}, err
 		}
 	}
-	// 3. Move into place and check the partition folders.
+	// 3. Journal what is about to land and be superseded (an identical
+	// rerun places and supersedes nothing: no journal), move into place
+	// and check the partition folders.
+	j := journal{Period: w.p.String(), RunID: w.run.RunID, New: []string{}, Old: []string{}}
+	for _, p := range todo {
+		if p.upload {
+			j.New = append(j.New, p.final)
+		}
+	}
+	newKeys := map[string]bool{}
+	for _, f := range m.Files() {
+		newKeys[f.Key] = true
+	}
+	for _, f := range old.Files() {
+		if !newKeys[f.Key] {
+			j.Old = append(j.Old, f.Key)
+		}
+	}
+	journaled := len(j.New)+len(j.Old) > 0
+	if journaled {
+		if err := l.requireLock(); err != nil {
+			return Manifest{}, err
+		}
+		if err := l.writeJSON(ctx, journalKey(w.run.RunID, w.p), j); err != nil {
+			return Manifest{}, fmt.Errorf("write journal: %w", err)
+		}
+	}
 	copier, _ := l.b.(Copier)
 	for _, p := range todo {
 		if !p.upload {
@@ -392,8 +450,8 @@ func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
 	}
 
 	// 4. Commit. An empty period that never existed leaves no manifest.
-	if hadOld || len(want) > 0 || len(present) > 0 {
-		if err := l.requireLock(ctx); err != nil {
+	if hadOld || len(want) > 0 {
+		if err := l.requireLock(); err != nil {
 			return Manifest{}, err
 		}
 		if err := l.writeJSON(ctx, manifestKey(w.p), m); err != nil {
@@ -401,22 +459,23 @@ func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
 		}
 	}
 
-	// 5. Remove the superseded files and the staging area.
-	for _, o := range present {
-		if _, ok := want[o.Key]; ok {
-			continue
-		}
-		if err := l.b.Delete(ctx, o.Key); err != nil {
+	// 5. Remove the superseded files, the staged files, the journal.
+	for _, k := range j.Old {
+		if err := l.b.Delete(ctx, k); err != nil {
 			return m, fmt.Errorf("after commit: remove superseded file: %w", err)
 		}
 	}
-	staged, err := l.listKeys(ctx, stage)
-	if err != nil {
-		return m, fmt.Errorf("after commit: %w", err)
-	}
-	for _, o := range staged {
-		if err := l.b.Delete(ctx, o.Key); err != nil {
+	for _, p := range todo {
+		if !p.upload {
+			continue
+		}
+		if err := l.b.Delete(ctx, p.staged); err != nil {
 			return m, fmt.Errorf("after commit: remove staging: %w", err)
+		}
+	}
+	if journaled {
+		if err := l.b.Delete(ctx, journalKey(w.run.RunID, w.p)); err != nil {
+			return m, fmt.Errorf("after commit: remove journal: %w", err)
 		}
 	}
 	return m, nil

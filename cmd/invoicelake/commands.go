@@ -85,7 +85,8 @@ func (m *Main) setup(ctx context.Context, fs *flag.FlagSet, c *commonFlags, args
 func (m *Main) runIncremental(ctx context.Context, p *pipeline, dry bool, now time.Time) (*Summary, error) {
 	var st State
 	found := true
-	if err := p.lake.ReadJSON(ctx, stateKey, &st); errors.Is(err, load.ErrNotExist) {
+	remedy := fmt.Sprintf("delete it (%s): the next run is then a first run and re-exports from incremental.start_period (or the last 12 periods)", p.lake.Where(stateKey))
+	if err := p.lake.ReadJSON(ctx, stateKey, &st, remedy); errors.Is(err, load.ErrNotExist) {
 		found = false
 	} else if err != nil {
 		return nil, fmt.Errorf("read run state: %w", err)
