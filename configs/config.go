@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path"
 	"regexp"
 	"strings"
 	"time"
@@ -46,8 +47,13 @@ type Source struct {
 type Lake struct {
 	Location string   `yaml:"location"` // a folder, file://..., or s3://bucket/prefix
 	S3       S3       `yaml:"s3"`
-	Lease    Duration `yaml:"lock_lease"` // renewed by a heartbeat; a dead run's lock expires after this
+	Lease    Duration `yaml:"lock_lease"` // renewed every lease/3; a run killed on another host blocks the lake this long
 	LockWait Duration `yaml:"lock_wait"`  // how long a run waits for another run's lock before giving up
+	// Create makes a lake in a location that already holds other files
+	// (never touched); without it such a location is refused.
+	Create bool `yaml:"create"`
+	// MaxPeriods refuses a plan of more billing periods than this.
+	MaxPeriods int `yaml:"max_periods"`
 }
 
 // S3 holds the S3 settings beyond the SDK's standard configuration chain
@@ -126,7 +132,7 @@ func Default() Config {
 			MaxAttempts:     8,
 			MaxRetryTime:    Duration(5 * time.Minute),
 		},
-		Lake: Lake{Location: "./lake", Lease: Duration(3 * time.Minute), LockWait: Duration(5 * time.Minute)},
+		Lake: Lake{Location: "./lake", Lease: Duration(time.Minute), LockWait: Duration(5 * time.Minute), MaxPeriods: 240},
 		Transform: Transform{
 			PII:       "drop",
 			PIIKeyEnv: "INVOICELAKE_PII_KEY",
@@ -226,14 +232,17 @@ func ParseFile(path string, lookup func(string) (string, bool)) (Config, error) 
 	return cfg, nil
 }
 
-// Validate checks every field and names the first bad one.
+// Validate checks every field and names each bad one. No message repeats
+// credentials found in a URL.
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("config: %s: %s", field, fmt.Sprintf(format, args...)))
 	}
-	if u, err := url.Parse(c.Source.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		bad("source.endpoint", "%q is not an http(s) URL", c.Source.Endpoint)
+	if hasUserInfo(c.Source.Endpoint) {
+		bad("source.endpoint", "%q: credentials in the URL are refused (use SL_USERNAME and SL_API_KEY); the URL is not repeated", RedactURL(c.Source.Endpoint))
+	} else if u, err := url.Parse(c.Source.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad("source.endpoint", "%q is not an http(s) URL", RedactURL(c.Source.Endpoint))
 	}
 	if c.Source.Timeout <= 0 {
 		bad("source.timeout", "must be positive")
@@ -247,20 +256,47 @@ func (c Config) Validate() error {
 	if c.Source.Concurrency < 1 || c.Source.Concurrency > 64 {
 		bad("source.concurrency", "%d is outside 1..64", c.Source.Concurrency)
 	}
-	if c.Source.RatePerSecond <= 0 || c.Source.RatePerSecond > 50 {
+	if !(c.Source.RatePerSecond > 0 && c.Source.RatePerSecond <= 50) { // NaN is refused too
 		bad("source.rate_per_second", "%g is outside (0, 50]: the API allows 50 requests/s per user", c.Source.RatePerSecond)
 	}
 	if c.Source.MaxAttempts < 1 {
 		bad("source.max_attempts", "must be at least 1")
 	}
-	if c.Lake.Location == "" {
+	loc := c.Lake.Location
+	switch {
+	case loc == "":
 		bad("lake.location", "is required (a folder, file://... or s3://bucket/prefix)")
-	} else if strings.HasPrefix(c.Lake.Location, "s3://") {
-		if u, err := url.Parse(c.Lake.Location); err != nil || u.Host == "" {
-			bad("lake.location", "%q: want s3://bucket/prefix", c.Lake.Location)
+	case hasUserInfo(loc):
+		bad("lake.location", "%q: credentials in the URL are refused (S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile or a web identity); the URL is not repeated", RedactURL(loc))
+	case strings.HasPrefix(loc, "s3://"):
+		bucket, prefix, _ := strings.Cut(strings.TrimPrefix(loc, "s3://"), "/")
+		if bucket == "" {
+			bad("lake.location", "%q: want s3://bucket/prefix", loc)
+		} else if prefix = strings.TrimSuffix(prefix, "/"); prefix != "" && badSegments(prefix) {
+			bad("lake.location", "%q: the prefix has an empty, . or .. segment", loc)
 		}
-	} else if strings.Contains(c.Lake.Location, "://") && !strings.HasPrefix(c.Lake.Location, "file://") {
-		bad("lake.location", "%q: only a folder, file:// and s3:// are supported", c.Lake.Location)
+	case strings.HasPrefix(loc, "file://"):
+		if u, err := url.Parse(loc); err != nil {
+			bad("lake.location", "%q: not a valid file:// URL", loc)
+		} else if u.Host != "" && u.Host != "localhost" {
+			bad("lake.location", "%q: a file:// URL names a folder on this machine, not on host %q (want file:///path)", loc, u.Host)
+		} else if isRoot(u.Path) {
+			bad("lake.location", "%q: the root folder cannot be a lake location", loc)
+		}
+	case strings.Contains(loc, "://"):
+		bad("lake.location", "%q: only a folder, file:// and s3:// are supported", RedactURL(loc))
+	case isRoot(loc):
+		bad("lake.location", "%q: the root folder cannot be a lake location", loc)
+	}
+	if c.Lake.S3.Endpoint != "" {
+		if hasUserInfo(c.Lake.S3.Endpoint) {
+			bad("lake.s3.endpoint", "%q: credentials in the URL are refused; the URL is not repeated", RedactURL(c.Lake.S3.Endpoint))
+		} else if u, err := url.Parse(c.Lake.S3.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("lake.s3.endpoint", "%q: want http(s)://host[:port]", RedactURL(c.Lake.S3.Endpoint))
+		}
+	}
+	if c.Lake.MaxPeriods < 1 {
+		bad("lake.max_periods", "%d: want at least 1", c.Lake.MaxPeriods)
 	}
 	switch c.Lake.S3.SSE {
 	case "", "AES256", "aws:kms":
@@ -290,7 +326,7 @@ func (c Config) Validate() error {
 		bad("transform.reconcile", "%q: want mark or fail", c.Transform.Reconcile)
 	}
 	if c.Incremental.StartPeriod != "" && !periodRE.MatchString(c.Incremental.StartPeriod) {
-		bad("incremental.start_period", "%q: want YYYY-MM", c.Incremental.StartPeriod)
+		bad("incremental.start_period", "%q: want YYYY-MM from 2000-01 on", c.Incremental.StartPeriod)
 	}
 	if c.Incremental.LookbackPeriods < 1 || c.Incremental.LookbackPeriods > 120 {
 		bad("incremental.lookback_periods", "%d is outside 1..120", c.Incremental.LookbackPeriods)
@@ -314,4 +350,45 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-var periodRE = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+var periodRE = regexp.MustCompile(`^[2-9]\d{3}-(0[1-9]|1[0-2])$`)
+
+// hasUserInfo reports a URL with user info ("scheme://user:secret@host").
+func hasUserInfo(s string) bool {
+	_, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return false
+	}
+	authority, _, _ := strings.Cut(rest, "/")
+	return strings.Contains(authority, "@")
+}
+
+// RedactURL returns s with any user info of a URL replaced by "REDACTED",
+// for messages; s need not parse as a URL.
+func RedactURL(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	authority, tail, slash := strings.Cut(rest, "/")
+	i := strings.LastIndexByte(authority, '@')
+	if i < 0 {
+		return s
+	}
+	out := scheme + "://REDACTED@" + authority[i+1:]
+	if slash {
+		out += "/" + tail
+	}
+	return out
+}
+
+func badSegments(prefix string) bool {
+	for seg := range strings.SplitSeq(prefix, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// isRoot reports a path that names the file system's root ("/", "//", "/..").
+func isRoot(p string) bool { return path.Clean("/"+p) == "/" && strings.HasPrefix(p, "/") }

@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +107,52 @@ func TestExpandTypedAndNoInjection(t *testing.T) {
 	}
 	if cfg.Lake.Location != "./lake" || !strings.Contains(cfg.Source.Username, "lake:") {
 		t.Errorf("env value injected structure: location %q username %q", cfg.Lake.Location, cfg.Source.Username)
+	}
+}
+
+func TestValidateRefusals(t *testing.T) {
+	const secret = "s3cretLEAK-42"
+	tests := []struct {
+		name string
+		set  func(*Config)
+		want string
+	}{
+		{"rate NaN", func(c *Config) { c.Source.RatePerSecond = math.NaN() }, "source.rate_per_second"},
+		{"rate +Inf", func(c *Config) { c.Source.RatePerSecond = math.Inf(1) }, "source.rate_per_second"},
+		{"rate 0", func(c *Config) { c.Source.RatePerSecond = 0 }, "source.rate_per_second"},
+		{"s3 user info", func(c *Config) { c.Lake.Location = "s3://AKID:" + secret + "@bucket/p" }, "credentials in the URL are refused"},
+		{"file user info", func(c *Config) { c.Lake.Location = "file://u:" + secret + "@localhost/x" }, "credentials in the URL are refused"},
+		{"endpoint user info", func(c *Config) { c.Source.Endpoint = "http://u:" + secret + "@127.0.0.1:1/rest/%zz/" }, "source.endpoint"},
+		{"s3 endpoint user info", func(c *Config) { c.Lake.S3.Endpoint = "http://u:" + secret + "@minio:9000" }, "lake.s3.endpoint"},
+		{"unsupported scheme with user info", func(c *Config) { c.Lake.Location = "gs://u:" + secret + "@b/p" }, "lake.location"},
+		{"dot-dot prefix", func(c *Config) { c.Lake.Location = "s3://b/a/../b" }, "lake.location"},
+		{"empty segment", func(c *Config) { c.Lake.Location = "s3://b/a//b" }, "lake.location"},
+		{"file URL of another host", func(c *Config) { c.Lake.Location = "file://host/x" }, "not on host \"host\""},
+		{"file root", func(c *Config) { c.Lake.Location = "file:///" }, "root folder"},
+		{"root", func(c *Config) { c.Lake.Location = "/" }, "root folder"},
+		{"root via ..", func(c *Config) { c.Lake.Location = "/tmp/../.." }, "root folder"},
+		{"start period year 0", func(c *Config) { c.Incremental.StartPeriod = "0000-01" }, "incremental.start_period"},
+		{"start period 1900", func(c *Config) { c.Incremental.StartPeriod = "1900-01" }, "incremental.start_period"},
+		{"max periods 0", func(c *Config) { c.Lake.MaxPeriods = 0 }, "lake.max_periods"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			tt.set(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Validate: got %v, want an error containing %q", err, tt.want)
+			}
+			if err != nil && strings.Contains(err.Error(), secret) {
+				t.Errorf("the error repeats the secret: %v", err)
+			}
+		})
+	}
+	for _, ok := range []string{"./lake", "/data/lake", "file:///data/lake", "file://localhost/data/lake", "s3://bucket", "s3://bucket/a/b/"} {
+		c := Default()
+		c.Lake.Location = ok
+		if err := c.Validate(); err != nil {
+			t.Errorf("Validate(%q): %v", ok, err)
+		}
 	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,13 +32,16 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	from := fs.String("from", "", "first billing period, YYYY-MM")
 	to := fs.String("to", "", "last billing period, YYYY-MM")
 	dry := fs.Bool("dry-run", false, "print the periods and the API calls it would make; write nothing")
+	shrink := fs.Bool("allow-shrink", false, "replace a published period even when the new version has fewer invoices")
 	var w schemas.Window
-	p, err := m.setup(ctx, fs, &c, args, func(*configs.Config) (err error) {
+	p, err := m.setup(ctx, fs, &c, args, func(cfg *configs.Config) (err error) {
 		if !c.set["out"] && c.config == "" {
 			return usageErrorf("export: --out is required (a folder, file:///path or s3://bucket/prefix)")
 		}
-		w, err = parseWindow(*from, *to)
-		return err
+		if w, err = parseWindow(*from, *to); err != nil {
+			return err
+		}
+		return checkPlanSize(*cfg, w)
 	})
 	if err != nil {
 		return err
@@ -44,7 +49,7 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	if *dry {
 		return m.dryRun(ctx, p, w.Periods())
 	}
-	_, err = m.execute(ctx, p, "export", w.Periods(), nil)
+	_, err = m.execute(ctx, p, "export", w.Periods(), nil, *shrink)
 	return err
 }
 
@@ -53,11 +58,12 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	var c commonFlags
 	c.register(fs)
 	dry := fs.Bool("dry-run", false, "print the periods and the API calls it would make; write nothing")
+	shrink := fs.Bool("allow-shrink", false, "replace a published period even when the new version has fewer invoices")
 	p, err := m.setup(ctx, fs, &c, args, nil)
 	if err != nil {
 		return err
 	}
-	_, err = m.runIncremental(ctx, p, *dry, m.now())
+	_, err = m.runIncremental(ctx, p, *dry, m.now(), *shrink)
 	return err
 }
 
@@ -82,7 +88,7 @@ func (m *Main) setup(ctx context.Context, fs *flag.FlagSet, c *commonFlags, args
 // runIncremental plans and executes one scheduled run: the last N periods,
 // plus any older period holding an invoice modified since the watermark
 // minus the safety margin; a first run backfills from the start period.
-func (m *Main) runIncremental(ctx context.Context, p *pipeline, dry bool, now time.Time) (*Summary, error) {
+func (m *Main) runIncremental(ctx context.Context, p *pipeline, dry bool, now time.Time, allowShrink bool) (*Summary, error) {
 	var st State
 	found := true
 	remedy := fmt.Sprintf("delete it (%s): the next run is then a first run and re-exports from incremental.start_period (or the last 12 periods)", p.lake.Where(stateKey))
@@ -95,10 +101,14 @@ func (m *Main) runIncremental(ctx context.Context, p *pipeline, dry bool, now ti
 	if err != nil {
 		return nil, err
 	}
+	if len(periods) > p.cfg.Lake.MaxPeriods {
+		return nil, usageErrorf("the plan is %d billing periods (%s..%s), more than lake.max_periods (%d): set a later incremental.start_period, or raise --max-periods if you mean it",
+			len(periods), periods[0], periods[len(periods)-1], p.cfg.Lake.MaxPeriods)
+	}
 	if dry {
 		return nil, m.dryRun(ctx, p, periods)
 	}
-	return m.execute(ctx, p, "run", periods, &st)
+	return m.execute(ctx, p, "run", periods, &st, allowShrink)
 }
 
 func planIncremental(ctx context.Context, p *pipeline, st State, found bool, now time.Time) ([]schemas.Period, error) {
@@ -107,7 +117,7 @@ func planIncremental(ctx context.Context, p *pipeline, st State, found bool, now
 	if !found {
 		start := current.AddMonths(-11)
 		if inc.StartPeriod != "" {
-			s, err := schemas.ParsePeriod(inc.StartPeriod)
+			s, err := parsePeriod(inc.StartPeriod)
 			if err != nil {
 				return nil, usageError{err}
 			}
@@ -116,8 +126,12 @@ func planIncremental(ctx context.Context, p *pipeline, st State, found bool, now
 		if current.Before(start) {
 			return nil, usageErrorf("incremental.start_period %s is in the future", start)
 		}
+		w := schemas.Window{From: start, To: current}
+		if err := checkPlanSize(p.cfg, w); err != nil {
+			return nil, err
+		}
 		p.log.Info("first run: backfilling", "from", start, "to", current)
-		return schemas.Window{From: start, To: current}.Periods(), nil
+		return w.Periods(), nil
 	}
 	set := map[schemas.Period]bool{}
 	for i := inc.LookbackPeriods - 1; i >= 0; i-- {
@@ -151,22 +165,23 @@ func planIncremental(ctx context.Context, p *pipeline, st State, found bool, now
 }
 
 // execute runs the pipeline, then records the summary (and, for `run`, the
-// new state) in the lake.
-func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods []schemas.Period, st *State) (*Summary, error) {
+// new state) in the lake. The summary's counters are this run's alone.
+func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods []schemas.Period, st *State, allowShrink bool) (*Summary, error) {
 	runID := newRunID(time.Now())
 	watermark := time.Time{}
 	if st != nil {
 		watermark = st.Watermark
 	}
-	sum, err := p.runOnce(ctx, periods, load.RunInfo{RunID: runID, Watermark: watermark})
+	exBefore, trBefore := p.client.Stats(), p.tr.Stats()
+	sum, err := p.runOnce(ctx, periods, load.RunInfo{RunID: runID, Watermark: watermark, AllowShrink: allowShrink})
 	sum.Command = command
-	sum.finish(err, p.client.Stats(), p.tr.Stats())
+	sum.finish(err, statsSince(exBefore, p.client.Stats()), transformStatsSince(trBefore, p.tr.Stats()))
 	if st != nil && sum.Watermark.Before(st.Watermark) {
 		sum.Watermark = st.Watermark
 	}
 	sum.log(p.log)
 	wctx := context.WithoutCancel(ctx)
-	if werr := p.lake.WriteJSON(wctx, "_runs/"+runID+".json", sum); werr != nil {
+	if werr := p.lake.WriteJSON(wctx, "_runs/"+runID+".json", sum); werr != nil && !errors.Is(werr, load.ErrNotClaimed) {
 		p.log.Warn("could not write the run summary to the lake", "err", werr)
 	}
 	if err != nil {
@@ -184,12 +199,20 @@ func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods
 	return sum, nil
 }
 
+// newRunID names a run by its start time, with a random suffix so that two
+// runs started in the same millisecond differ; data objects never carry it.
+func newRunID(now time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return now.UTC().Format("20060102T150405.000Z") + "-" + hex.EncodeToString(b[:])
+}
+
 // dryRun lists the invoices of each period (cheap calls) and prints the
 // periods and the API calls a real run would make. It writes nothing.
 func (m *Main) dryRun(ctx context.Context, p *pipeline, periods []schemas.Period) error {
 	ipage, tpage := int64(p.cfg.Source.InvoicePageSize), int64(p.cfg.Source.ItemPageSize)
 	var totalCalls int64
-	fmt.Fprintf(m.Stdout, "dry run: nothing is written to %s\n", p.cfg.Lake.Location)
+	fmt.Fprintf(m.Stdout, "dry run: nothing is written to %s\n", load.RedactLocation(p.cfg.Lake.Location))
 	fmt.Fprintf(m.Stdout, "%-8s %9s %10s %10s\n", "period", "invoices", "items", "api_calls")
 	for _, per := range periods {
 		var invoices, items, calls int64
@@ -232,9 +255,15 @@ func (m *Main) verify(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := p.lake.Exists(ctx); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
 	if periods == nil {
 		if periods, err = p.lake.Periods(ctx); err != nil {
 			return err
+		}
+		if len(periods) == 0 {
+			return fmt.Errorf("verify: %s: %w", p.lake.Where(load.ManifestsDir), errNothingPublished)
 		}
 	}
 	return m.verifyPeriods(ctx, p, periods)
@@ -242,6 +271,9 @@ func (m *Main) verify(ctx context.Context, args []string) error {
 
 // ErrMismatch is returned by verify when the lake and the API disagree.
 var ErrMismatch = errors.New("the lake does not match the API")
+
+// errNothingPublished: verify found a lake with no published period.
+var errNothingPublished = usageError{errors.New("no billing period is published in this lake (nothing to verify)")}
 
 func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas.Period) error {
 	fmt.Fprintf(m.Stdout, "%-8s %-22s %-22s %-40s %s\n", "period", "invoices lake/api", "items lake/api", "invoice_total_amount lake/api", "ok")

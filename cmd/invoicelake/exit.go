@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 
-	"github.com/aws/smithy-go"
 	"github.com/invoicelake/invoicelake/extract"
+	"github.com/invoicelake/invoicelake/load"
 	"github.com/invoicelake/invoicelake/transform"
 )
 
@@ -15,7 +18,7 @@ import (
 const (
 	exitOK        = 0
 	exitTransient = 1   // worth a retry: network, 5xx, rate limits, a held lock
-	exitUsage     = 2   // usage, configuration, credentials, permanent API or data errors
+	exitUsage     = 2   // usage, configuration, credentials, permanent API, lake or data errors
 	exitCancelled = 130 // SIGINT/SIGTERM
 )
 
@@ -29,19 +32,10 @@ func usageErrorf(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
-// permanentS3Codes are S3 error codes that a retry cannot fix.
-var permanentS3Codes = map[string]bool{
-	"AccessDenied": true, "InvalidAccessKeyId": true, "SignatureDoesNotMatch": true,
-	"NoSuchBucket": true, "InvalidBucketName": true, "AllAccessDisabled": true,
-	"KMS.NotFoundException": true, "KMS.DisabledException": true, "InvalidArgument": true,
-}
-
-// exitCode classifies err once, for the whole program.
+// exitCode classifies err once, for the whole program. Each stage says
+// which of its errors are permanent; cmd adds only what no stage can know.
 func exitCode(err error) int {
-	var (
-		ue  usageError
-		api smithy.APIError
-	)
+	var ue usageError
 	switch {
 	case err == nil:
 		return exitOK
@@ -51,11 +45,9 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &ue):
 		return exitUsage
-	case extract.IsPermanent(err):
+	case extract.IsPermanent(err), load.IsPermanent(err), isPermanentTransform(err):
 		return exitUsage
-	case isPermanentTransform(err):
-		return exitUsage
-	case errors.As(err, &api) && permanentS3Codes[api.ErrorCode()]:
+	case isTLSMisconfiguration(err):
 		return exitUsage
 	}
 	return exitTransient
@@ -70,6 +62,40 @@ func isPermanentTransform(err error) bool {
 	return errors.As(err, &h) || errors.As(err, &u) || errors.As(err, &r)
 }
 
+// isTLSMisconfiguration reports an https:// endpoint that answers in plain
+// HTTP (or not in TLS at all), or whose certificate does not verify: the
+// URL or the trust store is wrong, and a retry meets the same server.
+func isTLSMisconfiguration(err error) bool {
+	var (
+		rh tls.RecordHeaderError
+		ua x509.UnknownAuthorityError
+		hn x509.HostnameError
+		ci x509.CertificateInvalidError
+	)
+	if errors.As(err, &rh) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) {
+		return true
+	}
+	// net/http reports a plain-HTTP answer to a TLS hello with this text
+	// and no type of its own.
+	return strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
+}
+
+// remedy returns what to do about a permanent error when its message does
+// not already say it.
+func remedy(err error) string {
+	switch {
+	case isTLSMisconfiguration(err) && strings.Contains(err.Error(), "HTTP response to HTTPS"):
+		return "the endpoint speaks plain HTTP: use an http:// URL, or point the https:// URL at a TLS endpoint"
+	case isTLSMisconfiguration(err):
+		return "the endpoint's certificate does not verify: check the URL's host, or add its CA (AWS_CA_BUNDLE for S3)"
+	case errors.Is(err, load.ErrNotALake), errors.Is(err, load.ErrNoLake), errors.As(err, new(*load.CorruptError)), errors.As(err, new(*load.ShrinkError)):
+		return "" // their messages say what to do
+	case load.IsPermanent(err):
+		return "the lake location cannot be written as it is: check the path or bucket, its permissions and the credentials"
+	}
+	return ""
+}
+
 // exit prints err once and returns its exit code.
 func (m *Main) exit(err error) int {
 	code := exitCode(err)
@@ -80,6 +106,15 @@ func (m *Main) exit(err error) int {
 			hint = " (transient: a retry may succeed)"
 		case exitCancelled:
 			hint = " (cancelled)"
+		case exitUsage:
+			if errors.As(err, new(usageError)) {
+				break
+			}
+			if r := remedy(err); r != "" {
+				hint = " (permanent: " + r + ")"
+			} else {
+				hint = " (permanent: a retry fails the same way)"
+			}
 		}
 		fmt.Fprintf(m.Stderr, "invoicelake: %v%s\n", err, hint)
 	}

@@ -44,6 +44,9 @@ type Main struct {
 	// Now is the wall clock; `run` plans its billing periods from it. Tests
 	// set it to the simulator's clock. nil means time.Now.
 	Now func() time.Time
+	// MinScheduleInterval is the shortest gap between two runs `serve`
+	// accepts in a schedule; 0 means a minute. Tests lower it.
+	MinScheduleInterval time.Duration
 }
 
 func (m *Main) now() time.Time {

@@ -13,6 +13,8 @@ type metrics struct {
 	runs, failures                         int64
 	lastSuccess, lastDuration              float64
 	invoices, items, calls, retries, bytes int64
+	unreconciled                           int64
+	last                                   Summary // the last finished run's own figures
 }
 
 func newMetrics() *metrics { return &metrics{} }
@@ -38,6 +40,8 @@ func (m *metrics) end(s *Summary, err error) {
 		m.lastSuccess = float64(s.Finished.Unix())
 	}
 	m.lastDuration = s.Finished.Sub(s.Started).Seconds()
+	m.last = *s
+	m.unreconciled += s.Unreconciled
 	m.invoices += s.Invoices
 	m.items += s.Items
 	m.calls += s.APICalls
@@ -67,6 +71,11 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 		{"invoicelake_api_calls_total", "counter", "SoftLayer API calls.", m.calls},
 		{"invoicelake_api_retries_total", "counter", "SoftLayer API retries.", m.retries},
 		{"invoicelake_bytes_written_total", "counter", "Parquet bytes published.", m.bytes},
+		{"invoicelake_unreconciled_invoices_total", "counter", "Invoices published unreconciled, summed over runs.", m.unreconciled},
+		{"invoicelake_last_run_invoices", "gauge", "Invoices exported by the last finished run.", m.last.Invoices},
+		{"invoicelake_last_run_items", "gauge", "Invoice items exported by the last finished run.", m.last.Items},
+		{"invoicelake_last_run_api_calls", "gauge", "SoftLayer API calls of the last finished run.", m.last.APICalls},
+		{"invoicelake_last_run_unreconciled_invoices", "gauge", "Unreconciled invoices of the last finished run.", m.last.Unreconciled},
 	} {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n%s %v\n", x.name, x.help, x.name, x.kind, x.name, x.v)
 	}

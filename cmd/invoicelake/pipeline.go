@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/invoicelake/invoicelake/configs"
@@ -104,9 +103,9 @@ func (m *Main) openLake(ctx context.Context, cfg configs.Config, log *slog.Logge
 		KMSKeyID:  cfg.Lake.S3.KMSKeyID,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open lake %s: %w", cfg.Lake.Location, err)
+		return nil, fmt.Errorf("open lake: %w", err) // the error names the location, redacted
 	}
-	return load.NewLake(b, load.Options{Logger: log}), nil
+	return load.NewLake(b, load.Options{Logger: log, Create: cfg.Lake.Create}), nil
 }
 
 // runOnce is the pipeline, shared by export, run and serve: for each billing
@@ -114,13 +113,11 @@ func (m *Main) openLake(ctx context.Context, cfg configs.Config, log *slog.Logge
 // API, transform them, write them, and publish the period as a whole.
 func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run load.RunInfo) (*Summary, error) {
 	sum := newSummary(run.RunID, periods)
-	lock, err := p.lock(ctx, run.RunID)
+	lock, err := p.lock(ctx, run.RunID, sum)
 	if err != nil {
 		return sum, err
 	}
-	stopHeartbeat := p.heartbeat(ctx, lock)
 	defer func() {
-		stopHeartbeat()
 		if err := lock.Release(context.WithoutCancel(ctx)); err != nil {
 			p.log.Warn("could not release the lake lock; it expires with its lease", "err", err, "lease", p.cfg.Lake.Lease.D())
 		}
@@ -235,26 +232,32 @@ func (p *pipeline) invoice(w *load.PeriodWriter, iw extract.InvoiceWithSpill) (i
 	return s.Rows(), err
 }
 
-// lock takes the lake's lock, waiting up to lake.lock_wait for another
-// run's lock to be released or to expire (a killed pod's lock expires with
-// its lease, which a live run keeps renewing).
-func (p *pipeline) lock(ctx context.Context, holder string) (*load.Lock, error) {
-	deadline := time.Now().Add(p.cfg.Lake.LockWait.D())
+// lock takes the lake's lock, polling every second for up to
+// lake.lock_wait while another run holds it: a released lock is taken at
+// once, so is one whose holder ran on this host and is gone (load checks),
+// and a killed run's lock on another host once its lease expires (the live
+// holder's lock renewer keeps its lease). The wait is recorded in sum.
+func (p *pipeline) lock(ctx context.Context, holder string, sum *Summary) (*load.Lock, error) {
+	start := time.Now()
+	defer func() { sum.LockWait = time.Since(start).Round(time.Millisecond).String() }()
+	deadline := start.Add(p.cfg.Lake.LockWait.D())
+	logged := false
 	for {
 		lock, err := p.lake.Lock(ctx, holder, p.cfg.Lake.Lease.D())
 		var held *load.LockedError
 		if !errors.As(err, &held) {
 			return lock, err
 		}
-		wait := time.Until(held.Expires) + time.Second
-		if held.TakingOver || wait <= 0 {
-			wait = time.Second
-		}
-		if time.Now().Add(wait).After(deadline) {
+		const poll = time.Second
+		if time.Now().Add(poll).After(deadline) {
 			return nil, err
 		}
-		p.log.Info("the lake is locked by another run; waiting", "holder", held.Holder, "until", held.Expires, "wait", wait.Round(time.Second))
-		t := time.NewTimer(wait)
+		if !logged {
+			p.log.Info("the lake is locked by another run; waiting for it", "holder", held.Holder, "lease_until", held.Expires,
+				"lock_wait", p.cfg.Lake.LockWait.D())
+			logged = true
+		}
+		t := time.NewTimer(poll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -262,28 +265,6 @@ func (p *pipeline) lock(ctx context.Context, holder string) (*load.Lock, error) 
 		case <-t.C:
 		}
 	}
-}
-
-// heartbeat renews the lock every third of its lease until stopped; the
-// returned function stops it and waits for it.
-func (p *pipeline) heartbeat(ctx context.Context, lock *load.Lock) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(p.cfg.Lake.Lease.D() / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := lock.Refresh(ctx); err != nil && ctx.Err() == nil {
-					p.log.Warn("could not renew the lake lock; publishing will fail if the lease runs out", "err", err)
-				}
-			}
-		}
-	})
-	return func() { cancel(); wg.Wait() }
 }
 
 // abortOpen discards the open period's writer, if any.
@@ -301,5 +282,3 @@ func abort(w *load.PeriodWriter, err error) error {
 	return err
 }
 
-// newRunID names a run by its start time; data objects never carry it.
-func newRunID(now time.Time) string { return now.UTC().Format("20060102T150405.000Z") }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/invoicelake/invoicelake/configs"
+	"github.com/invoicelake/invoicelake/schemas"
 	"github.com/robfig/cron/v3"
 )
 
@@ -32,6 +33,21 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		}
 		if sched, err = parseSchedule(cfg.Schedule.Cron); err != nil {
 			return usageError{fmt.Errorf("schedule.cron: %w", err)}
+		}
+		if err := checkSchedule(sched, cfg.Schedule.Cron, m.now(), m.minInterval()); err != nil {
+			return usageError{fmt.Errorf("schedule.cron: %w", err)}
+		}
+		if s := cfg.Incremental.StartPeriod; s != "" {
+			// A first run backfills from here: refuse now, not at 3am.
+			start, err := parsePeriod(s)
+			if err != nil {
+				return usageError{fmt.Errorf("incremental.start_period: %w", err)}
+			}
+			if cur := schemas.PeriodOf(m.now().In(central)); !cur.Before(start) {
+				if err := checkPlanSize(*cfg, schemas.Window{From: start, To: cur}); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
@@ -67,7 +83,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)))
 	cr.Schedule(sched, cron.FuncJob(func() {
 		met.begin()
-		sum, err := m.runIncremental(runCtx, p, false, m.now())
+		sum, err := m.runIncremental(runCtx, p, false, m.now(), false)
 		met.end(sum, err)
 		if err != nil {
 			log.Error("scheduled run failed", "err", err, "exit_class", exitCode(err))
@@ -79,17 +95,60 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	<-ctx.Done()
 	log.Info("stopping: no new runs; waiting for a run in flight", "timeout", cfg.Schedule.StopTimeout.D())
 	stopped := cr.Stop()
+	var abandoned error
 	select {
 	case <-stopped.Done():
 	case <-time.After(cfg.Schedule.StopTimeout.D()):
 		log.Warn("stop timeout: abandoning the run in flight (the lake keeps its previous version)")
 		cancelRuns()
 		<-stopped.Done()
+		abandoned = fmt.Errorf("serve: stopped after abandoning the run in flight at schedule.stop_timeout (%s); "+
+			"the periods it had not published keep their previous version: %w", cfg.Schedule.StopTimeout.D(), context.Canceled)
 	}
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutCtx)
 	wg.Wait()
+	return abandoned
+}
+
+// minInterval is the shortest gap between two scheduled runs serve
+// accepts: a minute (tests lower it).
+func (m *Main) minInterval() time.Duration {
+	if m.MinScheduleInterval > 0 {
+		return m.MinScheduleInterval
+	}
+	return time.Minute
+}
+
+// checkSchedule refuses a schedule that never fires (e.g. 0 0 31 2 *), an
+// @every that is not positive, or one that fires more often than min.
+func checkSchedule(s cron.Schedule, spec string, now time.Time, min time.Duration) error {
+	if d, ok := strings.CutPrefix(strings.TrimSpace(spec), "@every "); ok {
+		if v, err := time.ParseDuration(strings.TrimSpace(d)); err != nil || v <= 0 {
+			return fmt.Errorf("%q: @every needs a positive duration", spec)
+		}
+	}
+	if cd, ok := s.(cron.ConstantDelaySchedule); ok && cd.Delay < min {
+		return fmt.Errorf("%q fires every %s: runs more often than every %s are refused", spec, cd.Delay, min)
+	}
+	// The next fire times within a few years tell the rest: cron's Next
+	// gives the zero time when nothing matches within five years.
+	t := now
+	for i := range 100 {
+		next := s.Next(t)
+		if next.IsZero() {
+			if i == 0 {
+				return fmt.Errorf("%q never fires", spec)
+			}
+			break
+		}
+		if i > 0 && next.Sub(t) < min {
+			return fmt.Errorf("%q fires at %s and %s: runs more often than every %s are refused",
+				spec, t.UTC().Format(time.RFC3339), next.UTC().Format(time.RFC3339), min)
+		}
+		t = next
+	}
 	return nil
 }
 

@@ -19,8 +19,8 @@ import (
 type commonFlags struct {
 	config, out, endpoint, username     string
 	logLevel, logFormat, pii, reconcile string
-	strict                              bool
-	concurrency                         int
+	strict, createLake                  bool
+	concurrency, maxPeriods             int
 	rate                                float64
 	set                                 map[string]bool
 }
@@ -37,6 +37,8 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.strict, "strict-categories", false, "fail on an unknown top-level category code")
 	fs.IntVar(&c.concurrency, "concurrency", 0, "invoices fetched in parallel")
 	fs.Float64Var(&c.rate, "rate", 0, "API requests per second, shared by all workers (at most 50)")
+	fs.BoolVar(&c.createLake, "create-lake", false, "make a lake in a location that holds other files (they are never touched; overrides lake.create)")
+	fs.IntVar(&c.maxPeriods, "max-periods", 0, "refuse a plan of more billing periods than this (overrides lake.max_periods, default 240)")
 }
 
 // parseFlags parses args and records which flags were given.
@@ -94,6 +96,12 @@ func (m *Main) settings(fs *flag.FlagSet, c *commonFlags) (configs.Config, error
 	}
 	if given["rate"] {
 		cfg.Source.RatePerSecond = c.rate
+	}
+	if given["create-lake"] {
+		cfg.Lake.Create = c.createLake
+	}
+	if given["max-periods"] {
+		cfg.Lake.MaxPeriods = c.maxPeriods
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, usageError{err}
@@ -185,11 +193,11 @@ func parseWindow(from, to string) (schemas.Window, error) {
 	if from == "" || to == "" {
 		return schemas.Window{}, usageErrorf("--from and --to are required (YYYY-MM)")
 	}
-	f, err := schemas.ParsePeriod(from)
+	f, err := parsePeriod(from)
 	if err != nil {
 		return schemas.Window{}, usageErrorf("--from: %v", err)
 	}
-	t, err := schemas.ParsePeriod(to)
+	t, err := parsePeriod(to)
 	if err != nil {
 		return schemas.Window{}, usageErrorf("--to: %v", err)
 	}
@@ -198,6 +206,34 @@ func parseWindow(from, to string) (schemas.Window, error) {
 		return w, usageError{err}
 	}
 	return w, nil
+}
+
+// parsePeriod parses YYYY-MM, years 2000..9999 (SoftLayer has no older
+// invoice; the lake names no other year).
+func parsePeriod(s string) (schemas.Period, error) {
+	p, err := schemas.ParsePeriod(s)
+	if err != nil {
+		return p, err
+	}
+	if p.Year < 2000 {
+		return p, fmt.Errorf("billing period %s: want a year from 2000 on", p)
+	}
+	return p, nil
+}
+
+// periodsIn counts the periods of w without listing them.
+func periodsIn(w schemas.Window) int {
+	return (w.To.Year-w.From.Year)*12 + int(w.To.Month) - int(w.From.Month) + 1
+}
+
+// checkPlanSize refuses a window wider than lake.max_periods: a typo such
+// as --from 1900-01 would otherwise hold the lock for hours.
+func checkPlanSize(cfg configs.Config, w schemas.Window) error {
+	if n := periodsIn(w); n > cfg.Lake.MaxPeriods {
+		return usageErrorf("%s..%s is %d billing periods, more than lake.max_periods (%d): narrow the window, or raise --max-periods if you mean it",
+			w.From, w.To, n, cfg.Lake.MaxPeriods)
+	}
+	return nil
 }
 
 func schemaVersion() string { return schemas.SchemaVersion }

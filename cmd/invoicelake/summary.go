@@ -35,6 +35,7 @@ type Summary struct {
 	RetryCauses  map[string]int64 `json:"api_retries_by_cause,omitempty"`
 	PageHalvings int64            `json:"page_size_reductions"` // pages retried at half size after "too much data" or a timeout
 	APIBytes     int64            `json:"api_bytes"`
+	LockWait     string           `json:"lock_wait"` // how long the run waited for the lake's lock
 	Watermark    time.Time        `json:"watermark,omitzero"`
 }
 
@@ -96,6 +97,51 @@ func (s *Summary) finish(err error, ex extract.Stats, tr transform.Stats) {
 	s.UnknownCodes = tr.UnknownCategories
 }
 
+// statsSince returns the client's counters between two snapshots: one
+// run's, although the client (kept by serve across runs) counts from New.
+func statsSince(before, after extract.Stats) extract.Stats {
+	d := after
+	d.Calls = mapSince(before.Calls, after.Calls)
+	d.Retries = mapSince(before.Retries, after.Retries)
+	d.RateLimitErrors -= before.RateLimitErrors
+	d.Bytes -= before.Bytes
+	d.Pages -= before.Pages
+	d.PageSizeReductions -= before.PageSizeReductions
+	d.Invoices -= before.Invoices
+	d.Items -= before.Items
+	d.DuplicatesDropped -= before.DuplicatesDropped
+	d.Backtracks -= before.Backtracks
+	d.ItemCountMismatch -= before.ItemCountMismatch
+	return d
+}
+
+// transformStatsSince is statsSince for the transformer's counters.
+func transformStatsSince(before, after transform.Stats) transform.Stats {
+	d := after
+	d.Invoices -= before.Invoices
+	d.Items -= before.Items
+	d.Reconciled -= before.Reconciled
+	d.Unreconciled -= before.Unreconciled
+	d.UnmappedRows -= before.UnmappedRows
+	d.UnknownCategories = mapSince(before.UnknownCategories, after.UnknownCategories)
+	return d
+}
+
+// mapSince returns after - before per key, leaving out keys that did not
+// grow; nil when none did.
+func mapSince(before, after map[string]int64) map[string]int64 {
+	var out map[string]int64
+	for k, v := range after {
+		if n := v - before[k]; n != 0 {
+			if out == nil {
+				out = map[string]int64{}
+			}
+			out[k] = n
+		}
+	}
+	return out
+}
+
 // log writes the one summary line.
 func (s *Summary) log(log *slog.Logger) {
 	lvl := slog.LevelInfo
@@ -106,7 +152,7 @@ func (s *Summary) log(log *slog.Logger) {
 		"periods", len(s.Periods), "invoices", s.Invoices, "items", s.Items,
 		"unreconciled", s.Unreconciled, "unknown_codes", len(s.UnknownCodes),
 		"bytes", s.Bytes, "api_calls", s.APICalls, "api_retries", s.Retries, "page_size_reductions", s.PageHalvings,
-		"duration", s.Duration, "watermark", s.Watermark)
+		"lock_wait", s.LockWait, "duration", s.Duration, "watermark", s.Watermark)
 }
 
 // table prints the per-period summary for people.
