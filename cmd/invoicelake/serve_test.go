@@ -101,8 +101,9 @@ func TestServe(t *testing.T) {
 }
 
 // TestServeAbandonsARunAfterStopTimeout stops the daemon while a slow run is
-// in flight: after stop_timeout the run is cancelled, serve exits 0, and the
-// lake keeps a consistent state (whatever was published is complete).
+// in flight: after stop_timeout the run is cancelled, serve exits 130 (not
+// 0: a run was abandoned), and the lake keeps a consistent state (whatever
+// was published is complete).
 func TestServeAbandonsARunAfterStopTimeout(t *testing.T) {
 	srv := startSim(t, slsim.Options{Seed: 6, Months: 3, Latency: 100 * time.Millisecond})
 	e := simEnv(srv)
@@ -126,8 +127,8 @@ func TestServeAbandonsARunAfterStopTimeout(t *testing.T) {
 	cancel()
 	select {
 	case code := <-done:
-		if code != exitOK {
-			t.Errorf("exit %d, want 0", code)
+		if code != exitCancelled {
+			t.Errorf("exit %d after abandoning a run, want %d", code, exitCancelled)
 		}
 		if d := time.Since(stopAt); d > 10*time.Second {
 			t.Errorf("took %v to abandon the run (stop_timeout 300ms)", d)
@@ -181,7 +182,7 @@ func startServe(t *testing.T, srv *slsim.Server, e env, cfg string) daemon {
 	ctx, cancel := context.WithCancel(t.Context())
 	d := daemon{addr: freeAddr(t), cancel: cancel, done: make(chan int, 1), stderr: &syncBuilder{}}
 	go func() {
-		m := &Main{Stdout: io.Discard, Stderr: d.stderr, Now: srv.Sim().Now,
+		m := &Main{Stdout: io.Discard, Stderr: d.stderr, Now: srv.Sim().Now, MinScheduleInterval: time.Second,
 			LookupEnv: func(k string) (string, bool) { v, ok := e[k]; return v, ok }}
 		d.done <- m.Run(ctx, []string{"serve", "--config", cfg, "--schedule", "@every 1s", "--listen", d.addr})
 	}()
