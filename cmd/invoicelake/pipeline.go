@@ -281,4 +281,3 @@ func abort(w *load.PeriodWriter, err error) error {
 	}
 	return err
 }
-
