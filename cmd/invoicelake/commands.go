@@ -14,6 +14,7 @@ import (
 	"github.com/invoicelake/invoicelake/extract"
 	"github.com/invoicelake/invoicelake/load"
 	"github.com/invoicelake/invoicelake/schemas"
+	"github.com/invoicelake/invoicelake/transform"
 )
 
 // State is what `run` keeps in the lake between runs (_state/state.json).
@@ -49,7 +50,7 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	if *dry {
 		return m.dryRun(ctx, p, w.Periods())
 	}
-	_, err = m.execute(ctx, p, "export", w.Periods(), nil, *shrink)
+	_, err = m.execute(ctx, p, "export", w.Periods(), nil, *shrink, p.snapshot())
 	return err
 }
 
@@ -89,6 +90,7 @@ func (m *Main) setup(ctx context.Context, fs *flag.FlagSet, c *commonFlags, args
 // plus any older period holding an invoice modified since the watermark
 // minus the safety margin; a first run backfills from the start period.
 func (m *Main) runIncremental(ctx context.Context, p *pipeline, dry bool, now time.Time, allowShrink bool) (*Summary, error) {
+	before := p.snapshot() // the run's calls include its planning
 	var st State
 	found := true
 	remedy := fmt.Sprintf("delete it (%s): the next run is then a first run and re-exports from incremental.start_period (or the last 12 periods)", p.lake.Where(stateKey))
@@ -108,7 +110,7 @@ func (m *Main) runIncremental(ctx context.Context, p *pipeline, dry bool, now ti
 	if dry {
 		return nil, m.dryRun(ctx, p, periods)
 	}
-	return m.execute(ctx, p, "run", periods, &st, allowShrink)
+	return m.execute(ctx, p, "run", periods, &st, allowShrink, before)
 }
 
 func planIncremental(ctx context.Context, p *pipeline, st State, found bool, now time.Time) ([]schemas.Period, error) {
@@ -166,16 +168,15 @@ func planIncremental(ctx context.Context, p *pipeline, st State, found bool, now
 
 // execute runs the pipeline, then records the summary (and, for `run`, the
 // new state) in the lake. The summary's counters are this run's alone.
-func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods []schemas.Period, st *State, allowShrink bool) (*Summary, error) {
+func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods []schemas.Period, st *State, allowShrink bool, before counters) (*Summary, error) {
 	runID := newRunID(time.Now())
 	watermark := time.Time{}
 	if st != nil {
 		watermark = st.Watermark
 	}
-	exBefore, trBefore := p.client.Stats(), p.tr.Stats()
 	sum, err := p.runOnce(ctx, periods, load.RunInfo{RunID: runID, Watermark: watermark, AllowShrink: allowShrink})
 	sum.Command = command
-	sum.finish(err, statsSince(exBefore, p.client.Stats()), transformStatsSince(trBefore, p.tr.Stats()))
+	sum.finish(err, statsSince(before.extract, p.client.Stats()), transformStatsSince(before.transform, p.tr.Stats()))
 	if st != nil && sum.Watermark.Before(st.Watermark) {
 		sum.Watermark = st.Watermark
 	}
@@ -198,6 +199,15 @@ func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods
 	}
 	return sum, nil
 }
+
+// counters are the stages' counters at one instant; the pipeline's client
+// and transformer count from their creation, which serve shares across runs.
+type counters struct {
+	extract   extract.Stats
+	transform transform.Stats
+}
+
+func (p *pipeline) snapshot() counters { return counters{p.client.Stats(), p.tr.Stats()} }
 
 // newRunID names a run by its start time, with a random suffix so that two
 // runs started in the same millisecond differ; data objects never carry it.

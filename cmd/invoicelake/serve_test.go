@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,6 +99,34 @@ func TestServe(t *testing.T) {
 		}
 	case <-time.After(45 * time.Second):
 		t.Fatal("serve did not stop after SIGTERM")
+	}
+
+	// Each run's summary counts that run alone: the summaries add up to
+	// what the API served, and identical runs report identical figures
+	// (the client's counters are cumulative across the daemon's runs).
+	runs, _ := filepath.Glob(filepath.Join(dir, "_runs", "*.json"))
+	var sums []Summary
+	var calls int64
+	for _, f := range runs {
+		var s Summary
+		if b, err := os.ReadFile(f); err != nil || json.Unmarshal(b, &s) != nil {
+			t.Fatalf("run summary %s: %v", f, err)
+		}
+		sums = append(sums, s)
+		calls += s.APICalls
+	}
+	slices.SortFunc(sums, func(a, b Summary) int { return a.Started.Compare(b.Started) })
+	if len(sums) < 3 {
+		t.Fatalf("%d run summaries, want at least 3", len(sums))
+	}
+	if served := srv.Sim().Stats().Total; calls != served {
+		t.Errorf("the run summaries count %d API calls in all, the API served %d", calls, served)
+	}
+	for _, s := range sums[2:] {
+		if s.APICalls != sums[1].APICalls || s.Unreconciled != sums[1].Unreconciled || s.Invoices != sums[1].Invoices {
+			t.Errorf("identical runs report different figures: run %s api_calls %d unreconciled %d invoices %d; run %s %d %d %d",
+				sums[1].RunID, sums[1].APICalls, sums[1].Unreconciled, sums[1].Invoices, s.RunID, s.APICalls, s.Unreconciled, s.Invoices)
+		}
 	}
 }
 
