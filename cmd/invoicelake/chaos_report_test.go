@@ -36,6 +36,9 @@ type runResult struct {
 	problems              []string
 	note                  string
 	logs                  string
+	// The rerun after a SIGKILL: its wall time and how long it waited for
+	// the dead run's lock (its summary's lock_wait).
+	rerunWall, lockWait time.Duration
 }
 
 func (r *runResult) problem(format string, args ...any) {
@@ -296,6 +299,25 @@ func summaryRetries(stderr string) int64 {
 	return -1
 }
 
+// summaryLockWait reads lock_wait from the JSON "run summary" log line; -1
+// when there is none.
+func summaryLockWait(stderr string) time.Duration {
+	sc := bufio.NewScanner(strings.NewReader(stderr))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var l struct {
+			Msg      string `json:"msg"`
+			LockWait string `json:"lock_wait"`
+		}
+		if json.Unmarshal(sc.Bytes(), &l) == nil && l.Msg == "run summary" {
+			if d, err := time.ParseDuration(l.LockWait); err == nil {
+				return d
+			}
+		}
+	}
+	return -1
+}
+
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
@@ -311,6 +333,11 @@ func lastLine(s string) string {
 type chaosReport struct {
 	mu   sync.Mutex
 	rows []*chaosRow
+	// The rerun lane: a full export's duration and the lock lease the
+	// SIGKILL runs used; the operator mistakes held and tried.
+	fullExport time.Duration
+	lease      string
+	operator   [2]int
 }
 
 type chaosRow struct {
@@ -379,7 +406,8 @@ Every run below is a **faulty run** followed by a **clean rerun**:
 - S3 outage: versitygw is stopped in the middle of an export that replaces a published lake, then
   restarted; the rerun runs against the same simulator.
 - SIGKILL: the static binary exports into versitygw and is killed at a random instant of its run
-  (uniform over the duration of a full export); the rerun waits for the dead run's lock lease.
+  (uniform over the duration of a full export); the rerun takes the dead run's lock over at once
+  (its process is gone: see "Rerun after a SIGKILL").
 
 **Converged** means all of: the faulty run exited 0 or 1 (exit 2 under a transient fault is a bug;
 killed runs have no exit code), and if it exited 0 the lake already equalled the truth; every period
@@ -461,8 +489,75 @@ killed runs those of the rerun. **Faults served** are counted by the simulator.
 		b.WriteString(strings.Join(failures, "\n"))
 		b.WriteString("\n")
 	}
+	r.rerunSection(&b)
+	r.operatorSection(&b)
 	b.WriteString(fuzzSection)
 	return b.String()
+}
+
+// rerunSection times the reruns after a SIGKILL: the same machine, so the
+// dead run's lock is taken over at once (its process is gone), whatever
+// the lease.
+func (r *chaosReport) rerunSection(b *strings.Builder) {
+	var walls, waits []time.Duration
+	for _, row := range r.rows {
+		if row.group != "SIGKILL" {
+			continue
+		}
+		for _, res := range row.runs {
+			if res.faultyExit != -9 {
+				continue
+			}
+			walls = append(walls, res.rerunWall)
+			if res.lockWait >= 0 {
+				waits = append(waits, res.lockWait)
+			}
+		}
+	}
+	if len(walls) == 0 {
+		return
+	}
+	q := func(d []time.Duration, f float64) string {
+		if len(d) == 0 {
+			return "–"
+		}
+		s := slices.Sorted(slices.Values(d))
+		return s[min(len(s)-1, int(f*float64(len(s))))].Round(10 * time.Millisecond).String()
+	}
+	b.WriteString("\n## Rerun after a SIGKILL\n\n")
+	fmt.Fprintf(b, "The rerun lane: each of the %d runs killed mid-way above is rerun at once on the same machine with the\n", len(walls))
+	fmt.Fprintf(b, "default lock lease (`lake.lock_lease: %s`). The dead run's lock names its process (host, boot id, PID\n", r.lease)
+	b.WriteString("namespace, pid and start time): the rerun sees that the process is gone and takes the lock over at\n")
+	b.WriteString("once instead of waiting for the lease. A run killed on another host (another pod) blocks the next one\n")
+	fmt.Fprintf(b, "until its lease expires: at most %s, polled every second.\n\n", r.lease)
+	b.WriteString("| | median | 90th percentile | max |\n|---|---|---|---|\n")
+	fmt.Fprintf(b, "| the rerun's wait for the lock (summary `lock_wait`) | %s | %s | %s |\n", q(waits, 0.5), q(waits, 0.9), q(waits, 1))
+	fmt.Fprintf(b, "| the rerun, wall time (a full export: %s) | %s | %s | %s |\n", r.fullExport.Round(10*time.Millisecond), q(walls, 0.5), q(walls, 0.9), q(walls, 1))
+}
+
+// operatorSection reports TestOperatorMistakes, run again by the harness,
+// and names the other tests of the lake's hostile cases.
+func (r *chaosReport) operatorSection(b *strings.Builder) {
+	if r.operator[1] == 0 {
+		return
+	}
+	b.WriteString("\n## Operator mistakes and hostile lake states\n\n")
+	fmt.Fprintf(b, "**%d of %d** mistakes of `TestOperatorMistakes` held: ", r.operator[0], r.operator[1])
+	b.WriteString(`a lake path that is a file or /dev/null, a read-only file
+system, ` + "`s3://b/a/../b`, `file://host/x`" + `, the root folder, period 0000-01, windows of 97,200 and 312 periods,
+` + "`--rate NaN` and `+Inf`" + `, HTTPS against an HTTP API, credentials in the lake, API and S3 endpoint URLs, verify of
+a missing lake, schedules firing every 0s, -5s, 30s or never, a backfill from 1900 or wider than
+` + "`lake.max_periods`" + `: each exits 2 with what to do, and no output repeats a secret. ` + "`make test`" + ` also runs
+` + "`TestS3Mistakes`" + ` (missing S3 credentials, HTTPS against an HTTP S3 endpoint: exit 2),
+` + "`TestUserFilesNeverTouched`" + ` (a folder of the user's is refused; with ` + "`--create-lake`" + ` the user's files, including
+ones named like the lake's, survive exports and replacements), ` + "`TestShrinkNeedsEvidence`" + ` (fewer invoices than
+published: exit 2, a WARN line, the lake unchanged; ` + "`--allow-shrink`" + ` replaces), ` + "`TestCorruptLakeFiles`" + ` (a
+corrupt manifest, lock or state file: exit 2 naming the file and the repair; other periods still export; the
+repair converges), and in load, on a folder and on versitygw, ` + "`TestOwnership`, `TestCorruptFilesOfOnePeriod`" + `,
+` + "`TestLockTakesOverADeadHolderOfThisHost`, `TestInvalidStringsNeverReachAFile`" + ` and
+` + "`TestFooterBoundedWhateverTheStrings`" + ` (an 8 MiB string: footers under 64 KiB, against 16 MiB without
+the change).
+`)
 }
 
 // fuzzSection lists the fuzz targets: every parser of outside input.

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/invoicelake/invoicelake/configs"
 	"github.com/invoicelake/invoicelake/extract/slsim"
 	"github.com/invoicelake/invoicelake/load"
 	"github.com/invoicelake/invoicelake/load/s3test"
@@ -161,6 +162,12 @@ func TestChaos(t *testing.T) {
 	})
 	t.Run("s3-outage", func(t *testing.T) { chaosS3Outage(t, rep) })
 	t.Run("sigkill", func(t *testing.T) { chaosSIGKILL(t, rep) })
+	t.Run("operator", func(t *testing.T) {
+		held, tried := operatorMistakes(t)
+		rep.mu.Lock()
+		rep.operator = [2]int{held, tried}
+		rep.mu.Unlock()
+	})
 
 	out := os.Getenv("INVOICELAKE_CHAOS_REPORT")
 	if out == "" {
@@ -392,7 +399,9 @@ func mirrorTruth(t *testing.T, gw *s3test.Server, prefix string) map[string]peri
 
 // chaosSIGKILL kills the real binary with SIGKILL at INVOICELAKE_KILL_POINTS
 // (default 50 under `make chaos`) random points of exports into versitygw,
-// in a few independent lanes so the reruns' lock waits overlap.
+// in a few independent lanes, and times each rerun (the rerun lane of the
+// report): with the default lease, the dead run's lock is taken over at
+// once because its process is gone.
 func chaosSIGKILL(t *testing.T, rep *chaosReport) {
 	bin := buildBinary(t)
 	gw := s3test.Start(t)
@@ -406,16 +415,16 @@ func chaosSIGKILL(t *testing.T, rep *chaosReport) {
 		}
 		t.Run(fmt.Sprintf("lane-%d", lane), func(t *testing.T) {
 			t.Parallel()
-			killLane(t, bin, gw, lane, n, row)
+			killLane(t, bin, gw, lane, n, row, rep)
 		})
 	}
 }
 
-func killLane(t *testing.T, bin string, gw *s3test.Server, lane, n int, row *chaosRow) {
+func killLane(t *testing.T, bin string, gw *s3test.Server, lane, n int, row *chaosRow, rep *chaosReport) {
 	srv := startSim(t, slsim.Options{Seed: int64(60 + lane), Months: 4, HeavyInvoiceItems: 1200, Latency: 2 * time.Millisecond})
 	sim := srv.Sim()
 	prefix := fmt.Sprintf("kill-%d", lane)
-	cfg := s3Config(t, gw, prefix, "  lock_lease: 10s\n  lock_wait: 1m\n"+chaosSourceConfig)
+	cfg := s3Config(t, gw, prefix, "  lock_wait: 2m\n"+chaosSourceConfig) // the default lease
 	from := "2026-03"
 	to := func() string { return schemas.PeriodOf(sim.Now().In(central)).String() }
 	environ := append(os.Environ(),
@@ -434,6 +443,11 @@ func killLane(t *testing.T, bin string, gw *s3test.Server, lane, n int, row *cha
 		t.Fatalf("first export: %v\n%s", err, errb.String())
 	}
 	full := time.Since(start)
+	if lane == 0 {
+		rep.mu.Lock()
+		rep.fullExport, rep.lease = full, configs.Default().Lake.Lease.D().String()
+		rep.mu.Unlock()
+	}
 	rng := rand.New(rand.NewPCG(uint64(lane), 7))
 	for i := range n {
 		var res runResult
@@ -466,7 +480,10 @@ func killLane(t *testing.T, bin string, gw *s3test.Server, lane, n int, row *cha
 
 		stdout.Reset()
 		stderr.Reset()
+		rerunStart := time.Now()
 		err := export(&stdout, &stderr).Run()
+		res.rerunWall = time.Since(rerunStart)
+		res.lockWait = summaryLockWait(stderr.String())
 		res.rerunExit = exitOf(err)
 		res.retries = summaryRetries(stderr.String())
 		res.logs += stdout.String() + stderr.String()

@@ -52,6 +52,13 @@ func readOnlyDir(t *testing.T) string {
 // serve and verify ones of point 15): exit 2 (never 1: a retry cannot
 // succeed), a message saying what is wrong, no secret repeated.
 func TestOperatorMistakes(t *testing.T) {
+	held, tried := operatorMistakes(t)
+	t.Logf("%d of %d operator mistakes held", held, tried)
+}
+
+// operatorMistakes runs the table and returns how many rows held (make
+// chaos reports it).
+func operatorMistakes(t *testing.T) (held, tried int) {
 	srv := startSim(t, slsim.Options{Seed: 3, Months: 2})
 	good := simEnv(srv)
 	root := t.TempDir()
@@ -109,6 +116,12 @@ func TestOperatorMistakes(t *testing.T) {
 			if tt.name == "read-only file system" && ro == "" {
 				t.Skip("no read-only file system")
 			}
+			tried++
+			defer func() {
+				if !t.Failed() {
+					held++
+				}
+			}()
 			code, stdout, stderr := tt.e.run(t, t.Context(), srv.Sim().Now, tt.args...)
 			if code != exitUsage {
 				t.Errorf("exit %d, want %d: %s", code, exitUsage, stderr)
@@ -126,6 +139,7 @@ func TestOperatorMistakes(t *testing.T) {
 	if st, err := os.ReadFile(file); err != nil || string(st) != "x" {
 		t.Errorf("the file given as a lake changed: %q, %v", st, err)
 	}
+	return held, tried
 }
 
 func (e env) with(k, v string) env {
