@@ -7,9 +7,9 @@
 //
 //	b, _ := load.OpenLocation(ctx, "s3://bucket/prefix", s3cfg)
 //	lake := load.NewLake(b, load.Options{Logger: log})
-//	lock, err := lake.Lock(ctx, holder, 30*time.Minute) // *LockedError if another run holds it
-//	defer lock.Release(ctx)
-//	lake.Recover(ctx)                                  // clean what a dead run left
+//	lock, err := lake.Lock(ctx, holder, time.Minute) // ErrNotALake, or *LockedError if another run holds it
+//	defer lock.Release(ctx)                          // the Lock renews itself until then
+//	lake.Recover(ctx)                                // clean what a dead run left, and only that
 //	w, _ := lake.Begin(period, load.RunInfo{RunID: id, Watermark: wm})
 //	for each invoice in increasing invoice_id order { w.Add(invoiceRow, itemRows) }
 //	// or, one row at a time in item_id order: w.AddRows(invoiceRow, rowSeq)
@@ -19,4 +19,11 @@
 // replaced are described in docs/LAYOUT.md. Bucket.List is an iterator whose
 // first error ends the sequence. Money stays exact (schemas.Decimal and
 // schemas.Sum) from rows to manifests; nothing is rounded.
+//
+// The lake deletes only what it wrote: objects its manifests or journals
+// name under its own naming scheme (and data files whose content hashes to
+// their lake-made name); a location holding anything else and no lake
+// marker is refused unless Options.Create. IsPermanent tells which errors no
+// rerun can fix (a location that cannot hold a lake, a corrupt lake file, a
+// refused shrink, invalid strings, S3's permanent codes).
 package load
