@@ -99,9 +99,6 @@ func NewLake(b Bucket, o Options) *Lake {
 	return &Lake{b: b, opts: o, open: map[schemas.Period]bool{}}
 }
 
-// Bucket returns the lake's bucket.
-func (l *Lake) Bucket() Bucket { return l.b }
-
 // RunInfo identifies the run that publishes a version of a period.
 type RunInfo struct {
 	// RunID names the run in manifests and staging keys: 1-64 characters
