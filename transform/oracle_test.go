@@ -96,4 +96,3 @@ func (s *stats) add(r Result) {
 		s.UnknownCategories[c.Code] += c.Items
 	}
 }
-

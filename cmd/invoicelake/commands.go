@@ -18,7 +18,15 @@ import (
 type State struct {
 	LastSuccess time.Time `json:"last_success"`
 	LastRunID   string    `json:"last_run_id"`
-	Watermark   time.Time `json:"watermark"` // latest modifyDate seen by a successful run
+	// Watermark is when the last successful run started, before its first
+	// API call. The next run re-exports every period holding an invoice
+	// modified at or after Watermark - incremental.safety_margin. It is
+	// not the largest modifyDate the run saw: an invoice of a period
+	// outside the plan, modified while the run was exporting, has a
+	// modifyDate earlier than invoices the run read later, and would be
+	// missed. The margin (48h by default) absorbs a skew between this
+	// machine's clock and the API's.
+	Watermark time.Time `json:"watermark"`
 }
 
 const stateKey = "_state/state.json"
@@ -97,6 +105,7 @@ func (m *Main) runIncremental(ctx context.Context, p *pipeline, dry bool, now ti
 	if dry {
 		return nil, m.dryRun(ctx, p, periods)
 	}
+	st.Watermark = now.UTC() // for the state this run writes if it succeeds
 	return m.execute(ctx, p, "run", periods, &st)
 }
 
@@ -159,10 +168,8 @@ func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods
 	}
 	sum, err := p.runOnce(ctx, periods, load.RunInfo{RunID: runID, Watermark: watermark})
 	sum.Command = command
-	sum.finish(err, p.client.Stats(), p.tr.Stats())
-	if st != nil && sum.Watermark.Before(st.Watermark) {
-		sum.Watermark = st.Watermark
-	}
+	sum.Watermark = watermark
+	sum.finish(err, p.client.Stats())
 	sum.log(p.log)
 	wctx := context.WithoutCancel(ctx)
 	if werr := p.lake.WriteJSON(wctx, "_runs/"+runID+".json", sum); werr != nil {
