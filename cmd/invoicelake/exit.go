@@ -16,6 +16,7 @@ const (
 	exitOK        = 0
 	exitTransient = 1   // worth a retry: network, 5xx, rate limits, a held lock
 	exitUsage     = 2   // usage, configuration, credentials, permanent API or data errors
+	exitMismatch  = 3   // verify: the lake differs from the API or breaks a row rule
 	exitCancelled = 130 // SIGINT/SIGTERM
 )
 
@@ -51,6 +52,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &ue):
 		return exitUsage
+	case errors.Is(err, ErrMismatch):
+		return exitMismatch
 	case extract.IsPermanent(err):
 		return exitUsage
 	case isPermanentTransform(err):
@@ -61,14 +64,7 @@ func exitCode(err error) int {
 	return exitTransient
 }
 
-func isPermanentTransform(err error) bool {
-	var (
-		h *transform.HierarchyError
-		u *transform.UnknownCategoryError
-		r *transform.ReconcileError
-	)
-	return errors.As(err, &h) || errors.As(err, &u) || errors.As(err, &r)
-}
+func isPermanentTransform(err error) bool { return transform.IsPermanent(err) }
 
 // exit prints err once and returns its exit code.
 func (m *Main) exit(err error) int {
@@ -80,6 +76,8 @@ func (m *Main) exit(err error) int {
 			hint = " (transient: a retry may succeed)"
 		case exitCancelled:
 			hint = " (cancelled)"
+		case exitMismatch:
+			hint = " (rerun `invoicelake export` for the periods shown, then verify again)"
 		}
 		fmt.Fprintf(m.Stderr, "invoicelake: %v%s\n", err, hint)
 	}
