@@ -645,11 +645,12 @@ func (l *lexer) readNamed(fe *fieldErr, field string, code *string, dst *string)
 func decodeInvoices(body []byte, dst []schemas.Invoice) ([]schemas.Invoice, error) {
 	l := lexer{data: body}
 	err := l.list(func() error {
-		var inv schemas.Invoice
-		if err := l.invoice(&inv); err != nil {
+		// Decoded in place: the slot is already on the heap.
+		dst = append(dst, schemas.Invoice{})
+		if err := l.invoice(&dst[len(dst)-1]); err != nil {
+			dst = dst[:len(dst)-1]
 			return err
 		}
-		dst = append(dst, inv)
 		return nil
 	})
 	return dst, err
@@ -754,11 +755,12 @@ func slot[E any](s []E, i int) *E {
 func decodeItems(body []byte, invoiceID int64, dst []schemas.InvoiceItem) ([]schemas.InvoiceItem, error) {
 	l := lexer{data: body}
 	err := l.list(func() error {
-		var it schemas.InvoiceItem
-		if err := l.item(&it, invoiceID); err != nil {
+		// Decoded in place: the slot is already on the heap.
+		dst = append(dst, schemas.InvoiceItem{})
+		if err := l.item(&dst[len(dst)-1], invoiceID); err != nil {
+			dst = dst[:len(dst)-1]
 			return err
 		}
-		dst = append(dst, it)
 		return nil
 	})
 	return dst, err

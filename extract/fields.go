@@ -30,8 +30,9 @@ const (
 // field is one API property held by a field of T. Exactly one accessor,
 // the one of its kind, is set.
 type field[T any] struct {
-	name string // the API property, as in the mask and the JSON
-	kind fieldKind
+	name  string // the API property, as in the mask and the JSON
+	label string // its name in errors: "category.name" for a named field
+	kind  fieldKind
 	// slot is the field's position among the fields of its store class
 	// (ints, decimals, strings): where a decoder keeps its value.
 	slot int
@@ -62,13 +63,9 @@ func (f *field[T]) maskName() string {
 	return f.name
 }
 
-// errName is the field's name in a DecodeError.
-func (f *field[T]) errName() string {
-	if f.kind == kindNamed {
-		return f.name + ".name"
-	}
-	return f.name
-}
+// errName is the field's name in a DecodeError (computed once, by
+// newFieldList).
+func (f *field[T]) errName() string { return f.label }
 
 // fieldList is a declared list with its derived lookups.
 type fieldList[T any] struct {
@@ -89,6 +86,10 @@ func newFieldList[T any](fs ...field[T]) *fieldList[T] {
 			panic("extract: property " + f.name + " declared twice")
 		}
 		l.byName[f.name] = i
+		f.label = f.name
+		if f.kind == kindNamed {
+			f.label = f.name + ".name"
+		}
 		if f.keys {
 			l.spillOrder = append(l.spillOrder, i)
 		}
