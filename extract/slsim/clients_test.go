@@ -258,7 +258,7 @@ func TestSlcli(t *testing.T) {
 // expectedDetail renders the rows slcli 6.1.4 prints for invoice-detail
 // --details, from the model (sl-py CLI/account/invoice_detail.py).
 func expectedDetail(s *Sim, h *header) []map[string]any {
-	d := s.data(h)
+	d := s.accts[0].data(h)
 	money2 := func(m money) string {
 		r := new(big.Rat).SetFrac64(int64(m), int64(unit))
 		return "$" + r.FloatString(2)
