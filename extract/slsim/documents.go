@@ -54,8 +54,8 @@ func (r invoiceRec) pdf() []byte {
 
 // docLine is one top-level item of an invoice document, with its children.
 type docLine struct {
-	id                            int64
-	category, description, host   string
+	id                             int64
+	category, description, host    string
 	recurring, oneTime, tax, total money
 }
 

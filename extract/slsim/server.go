@@ -577,4 +577,3 @@ func writeBareNumber(w *bufio.Writer, n query.Number) {
 	}
 	w.WriteString(s)
 }
-

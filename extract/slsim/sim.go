@@ -31,9 +31,9 @@ type Options struct {
 	// the credentials with a "-<i+1>" suffix and a history derived from
 	// (Seed, i). See Sim.Accounts.
 	Accounts int
-	Months int       // months of history before Now (default 24)
-	Now    time.Time // simulated clock start (zero => time.Now()); the clock only moves by SetNow/Advance
-	Scale  float64   // multiplies resource counts (0 or 1 = default realistic account)
+	Months   int       // months of history before Now (default 24)
+	Now      time.Time // simulated clock start (zero => time.Now()); the clock only moves by SetNow/Advance
+	Scale    float64   // multiplies resource counts (0 or 1 = default realistic account)
 	// HeavyInvoiceItems is the item count of the heaviest invoice (a month
 	// with a burst of hourly guests): 0 keeps DefaultHeavyInvoiceItems, -1 none.
 	HeavyInvoiceItems int
