@@ -38,6 +38,9 @@ func (t *totals) add(it *item) {
 	if it.parent < 0 {
 		t.topLevel++
 	}
+	if it.assoc >= 0 {
+		t.assoc++
+	}
 	t.recurring += it.recurring
 	t.recurringTax += it.recurringTax
 	t.oneTime += it.oneTime + it.setup + it.labor

@@ -124,6 +124,7 @@ type header struct {
 type totals struct {
 	items                   int64
 	topLevel                int64
+	assoc                   int64 // items with an associatedInvoiceItemId
 	recurring, recurringTax money
 	oneTime, oneTimeTax     money // one-time + setup + labor
 	itemsAmount             money // Σ own fees + taxes

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sort"
 	"sync"
 	"time"
 	_ "time/tzdata" // America/Chicago must load everywhere
@@ -241,60 +240,4 @@ func (d *invoiceData) visibleItems(now time.Time) int {
 		return len(d.items) - 1
 	}
 	return len(d.items)
-}
-
-// Truth is the ground truth at the current clock.
-type Truth struct {
-	Now          time.Time     `json:"now"`
-	AccountID    int64         `json:"accountId"`
-	Periods      []PeriodTruth `json:"periods"`
-	Unreconciled []int64       `json:"unreconciled"` // invoice ids whose invoiceTotalAmount != Σ items
-}
-
-// PeriodTruth sums one billing period (YYYY-MM of createDate in US Central).
-// Amounts are exact decimal strings ("-12.5", "0.09", "0").
-type PeriodTruth struct {
-	Period             string `json:"period"`
-	Invoices           int64  `json:"invoices"`
-	Items              int64  `json:"items"`
-	InvoiceTotalAmount string `json:"invoiceTotalAmount"` // Σ invoiceTotalAmount as reported by the API
-	ItemsAmount        string `json:"itemsAmount"`        // Σ over items of fees + taxes
-}
-
-// Truth computes the ground truth from the model at the current clock.
-func (s *Sim) Truth() Truth {
-	now, hs := s.snapshot()
-	type acc struct {
-		inv, items int64
-		total, amt money
-	}
-	by := map[string]*acc{}
-	var keys []string
-	t := Truth{Now: now.UTC(), AccountID: s.accts[0].info.id, Unreconciled: []int64{}}
-	for _, h := range hs {
-		v := view{h, now}
-		p := h.create.In(s.central).Format("2006-01")
-		a := by[p]
-		if a == nil {
-			a = &acc{}
-			by[p] = a
-			keys = append(keys, p)
-		}
-		tt := v.totals()
-		a.inv++
-		a.items += tt.items
-		a.total += v.invoiceTotalAmount()
-		a.amt += tt.itemsAmount
-		if h.inconsistent {
-			t.Unreconciled = append(t.Unreconciled, h.id)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		a := by[k]
-		t.Periods = append(t.Periods, PeriodTruth{Period: k, Invoices: a.inv, Items: a.items,
-			InvoiceTotalAmount: a.total.plain(), ItemsAmount: a.amt.plain()})
-	}
-	sort.Slice(t.Unreconciled, func(i, j int) bool { return t.Unreconciled[i] < t.Unreconciled[j] })
-	return t
 }
