@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/invoicelake/invoicelake/extract/slsim/query"
 )
 
 // callAs GETs path with the classic credentials of cr.
@@ -732,5 +734,68 @@ func TestTruthSorted(t *testing.T) {
 	if !sort.SliceIsSorted(tr.BillingItems, func(i, j int) bool { return tr.BillingItems[i].ID < tr.BillingItems[j].ID }) ||
 		!sort.SliceIsSorted(tr.Orders, func(i, j int) bool { return tr.Orders[i].ID < tr.Orders[j].ID }) {
 		t.Error("billing items or orders not in id order")
+	}
+}
+
+// TestDeclaredProperties checks every record against its declared type:
+// each property a type declares is one its records answer (the mask
+// resolver trusts the declaration, the encoder the record).
+func TestDeclaredProperties(t *testing.T) {
+	s, err := New(smallOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.accts[0]
+	c := &reqCtx{s: s, a: a, now: s.Now()}
+	var inv invoiceRec
+	for _, h := range a.visible(c.now) {
+		if (view{h, c.now}).paid() && h.recipe == rcRecurring {
+			inv = invoiceRec{c, h}
+		}
+	}
+	var item itemRec
+	for _, x := range inv.itemRecords(false) {
+		if it := x.(itemRec); it.it().parent >= 0 {
+			item = it
+			break
+		}
+	}
+	var server *resource
+	for _, res := range a.ordered(c.now) {
+		if res.licensed() {
+			server = res
+			break
+		}
+	}
+	plain := item.d.items[item.i]
+	top := c.billingItem(server, 0)
+	child, lic := top, top
+	child.part, lic.part = 1, licensePart
+	order := c.order(server)
+	records := []struct {
+		t *query.Type
+		r query.Record
+	}{
+		{tAccount, accountRec{c}}, {tInvoice, inv}, {tItem, item}, {tPayment, paymentRec{inv}},
+		{tBillingItem, top}, {tBillingItem, child}, {tBillingItem, lic}, {tBillingItem, billingItemRec{c: c, inv: &plain}},
+		{tOrder, order}, {tOrderItem, orderItemRec{c: c, res: server, parts: top.parts, part: 0}},
+		{tOrderItem, orderItemRec{c: c, res: server, parts: top.parts, part: licensePart}}, {tOrderType, orderTypeRec{}},
+		{tUser, userRec{c, &a.model.users[0]}}, {tUserStatus, userStatusRec{}}, {tCurrency, currencyRec{&currencies[1]}},
+		{tExchangeRate, exchangeRateRec{inv.rate()}}, {tTaxInfo, taxInfoRec{inv}}, {tTaxType, taxTypeRec{}}, {tBrand, brandRec{}},
+		{tCategory, categoryRec{categoryByCode["server"]}}, {tLocation, locationRec{&locations[0]}}, {tProduct, productRec{item.it()}},
+	}
+	covered := map[*query.Type]bool{tChargeback: true} // chargebackType is always null
+	for _, x := range records {
+		covered[x.t] = true
+		for name := range x.t.Props {
+			if _, ok := x.r.Field(name); !ok {
+				t.Errorf("%s (%T): declared property %s not answered", x.t.Name, x.r, name)
+			}
+		}
+	}
+	for _, typ := range allTypes {
+		if !covered[typ] {
+			t.Errorf("%s: no record checked", typ.Name)
+		}
 	}
 }
