@@ -72,6 +72,9 @@ func TestAccounts(t *testing.T) {
 		if len(got.Accounts) != 3 || got.Accounts[1].AccountID != accts[1].ID {
 			t.Errorf("truth accounts: got %d, want 3 with ids in order", len(got.Accounts))
 		}
+		if a, ok := got.Account(accts[2].ID); !ok || a.Credentials != accts[2].Credentials {
+			t.Errorf("Truth.Account(%d): got %+v %v", accts[2].ID, a.Credentials, ok)
+		}
 	})
 
 	// every credential form sees its own account

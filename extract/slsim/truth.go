@@ -17,6 +17,16 @@ type Truth struct {
 	Accounts []AccountTruth `json:"accounts"`
 }
 
+// Account returns the truth of the account with id, if there is one.
+func (t Truth) Account(id int64) (AccountTruth, bool) {
+	for _, a := range t.Accounts {
+		if a.AccountID == id {
+			return a, true
+		}
+	}
+	return AccountTruth{}, false
+}
+
 // AccountTruth is the ground truth of one account.
 type AccountTruth struct {
 	AccountID    int64         `json:"accountId"`
