@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/invoicelake/invoicelake/extract"
+	"github.com/invoicelake/invoicelake/load"
+	"github.com/invoicelake/invoicelake/transform"
 	"gopkg.in/yaml.v3"
 )
 
@@ -64,6 +67,12 @@ type S3 struct {
 	PathStyle bool   `yaml:"path_style"` // force path-style addressing
 	SSE       string `yaml:"sse"`        // "", "AES256" (SSE-S3) or "aws:kms"
 	KMSKeyID  string `yaml:"kms_key_id"`
+}
+
+// Load returns the settings as load takes them (the one place they are
+// validated: load.S3Config.Validate).
+func (s S3) Load() load.S3Config {
+	return load.S3Config{Region: s.Region, Endpoint: s.Endpoint, PathStyle: s.PathStyle, SSE: s.SSE, KMSKeyID: s.KMSKeyID}
 }
 
 // Transform settings.
@@ -124,19 +133,19 @@ func Default() Config {
 		Source: Source{
 			Endpoint:        "https://api.softlayer.com/rest/v3.1/",
 			APIKeyEnv:       "SL_API_KEY",
-			Timeout:         Duration(60 * time.Second),
-			InvoicePageSize: 50,
-			ItemPageSize:    100,
-			Concurrency:     4,
-			RatePerSecond:   40,
-			MaxAttempts:     8,
-			MaxRetryTime:    Duration(5 * time.Minute),
+			Timeout:         Duration(extract.DefaultTimeout),
+			InvoicePageSize: extract.DefaultInvoicePageSize,
+			ItemPageSize:    extract.DefaultItemPageSize,
+			Concurrency:     extract.DefaultConcurrency,
+			RatePerSecond:   extract.DefaultRate,
+			MaxAttempts:     extract.DefaultMaxAttempts,
+			MaxRetryTime:    Duration(extract.DefaultRetryMaxElapsed),
 		},
 		Lake: Lake{Location: "./lake", Lease: Duration(time.Minute), LockWait: Duration(5 * time.Minute), MaxPeriods: 240},
 		Transform: Transform{
-			PII:       "drop",
+			PII:       string(transform.PIIDrop),
 			PIIKeyEnv: "INVOICELAKE_PII_KEY",
-			Reconcile: "mark",
+			Reconcile: string(transform.ReconcileMark),
 		},
 		Incremental: Incremental{LookbackPeriods: 3, SafetyMargin: Duration(48 * time.Hour)},
 		Schedule: Schedule{
@@ -247,11 +256,13 @@ func (c Config) Validate() error {
 	if c.Source.Timeout <= 0 {
 		bad("source.timeout", "must be positive")
 	}
-	if c.Source.InvoicePageSize < 2 || c.Source.InvoicePageSize > 1000 {
-		bad("source.invoice_page_size", "%d is outside 2..1000", c.Source.InvoicePageSize)
-	}
-	if c.Source.ItemPageSize < 2 || c.Source.ItemPageSize > 1000 {
-		bad("source.item_page_size", "%d is outside 2..1000", c.Source.ItemPageSize)
+	for _, ps := range []struct {
+		field string
+		v     int
+	}{{"source.invoice_page_size", c.Source.InvoicePageSize}, {"source.item_page_size", c.Source.ItemPageSize}} {
+		if ps.v < extract.MinPageSizeLimit || ps.v > extract.MaxPageSizeLimit {
+			bad(ps.field, "%d is outside %d..%d", ps.v, extract.MinPageSizeLimit, extract.MaxPageSizeLimit)
+		}
 	}
 	if c.Source.Concurrency < 1 || c.Source.Concurrency > 64 {
 		bad("source.concurrency", "%d is outside 1..64", c.Source.Concurrency)
@@ -298,13 +309,8 @@ func (c Config) Validate() error {
 	if c.Lake.MaxPeriods < 1 {
 		bad("lake.max_periods", "%d: want at least 1", c.Lake.MaxPeriods)
 	}
-	switch c.Lake.S3.SSE {
-	case "", "AES256", "aws:kms":
-	default:
-		bad("lake.s3.sse", "%q: want empty, AES256 or aws:kms", c.Lake.S3.SSE)
-	}
-	if c.Lake.S3.KMSKeyID != "" && c.Lake.S3.SSE != "aws:kms" {
-		bad("lake.s3.kms_key_id", "is set but lake.s3.sse is not aws:kms")
+	if err := c.Lake.S3.Load().Validate(); err != nil {
+		bad("lake.s3", "%v", err)
 	}
 	if c.Lake.Lease < Duration(10*time.Second) {
 		bad("lake.lock_lease", "must be at least 10s (and far above the clock skew between machines)")
@@ -312,16 +318,16 @@ func (c Config) Validate() error {
 	if c.Lake.LockWait < 0 {
 		bad("lake.lock_wait", "must not be negative")
 	}
-	switch c.Transform.PII {
-	case "drop", "hash", "keep":
+	switch transform.PIIPolicy(c.Transform.PII) {
+	case transform.PIIDrop, transform.PIIHash, transform.PIIKeep:
 	default:
 		bad("transform.pii", "%q: want drop, hash or keep", c.Transform.PII)
 	}
 	if c.Transform.PII == "hash" && c.Transform.PIIKeyEnv == "" {
 		bad("transform.pii_key_env", "is required when transform.pii is hash")
 	}
-	switch c.Transform.Reconcile {
-	case "mark", "fail":
+	switch transform.ReconcilePolicy(c.Transform.Reconcile) {
+	case transform.ReconcileMark, transform.ReconcileFail:
 	default:
 		bad("transform.reconcile", "%q: want mark or fail", c.Transform.Reconcile)
 	}

@@ -48,7 +48,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad endpoint", "source:\n  endpoint: ftp://x\n", "source.endpoint"},
 		{"rate above API limit", "source:\n  rate_per_second: 80\n", "source.rate_per_second"},
 		{"bad location", "lake:\n  location: gs://b/p\n", "lake.location"},
-		{"bad sse", "lake:\n  s3:\n    sse: yes-please\n", "lake.s3.sse"},
+		{"bad sse", "lake:\n  s3:\n    sse: yes-please\n", `lake.s3: load: s3 sse "yes-please"`},
 		{"bad pii", "transform:\n  pii: blur\n", "transform.pii"},
 		{"bad reconcile", "transform:\n  reconcile: maybe\n", "transform.reconcile"},
 		{"bad start", "incremental:\n  start_period: 2024-13\n", "incremental.start_period"},

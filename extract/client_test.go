@@ -56,7 +56,7 @@ func seq(from, n int64) []int64 {
 func collectItems(t *testing.T, c *Client, inv int64) ([]int64, error) {
 	t.Helper()
 	var ids []int64
-	for it, err := range c.Items(context.Background(), inv) {
+	for it, err := range itemsOf(c, context.Background(), inv) {
 		if err != nil {
 			return ids, err
 		}
@@ -592,7 +592,7 @@ func TestInvoicesWithItemsDeterministic(t *testing.T) {
 		t.Run(fmt.Sprint(conc), func(t *testing.T) {
 			c := newTestClient(t, f.url(), func(c *Config) { c.Concurrency = conc; c.ItemPageSize = 4; c.InvoicePageSize = 5 })
 			var gotInv []int64
-			for v, err := range c.InvoicesWithItems(context.Background(), InvoiceQuery{Window: march}) {
+			for v, err := range collectInvoices(c, context.Background(), InvoiceQuery{Window: march}) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -626,7 +626,7 @@ func TestInvoicesWithItemsStopsEarlyAndCancels(t *testing.T) {
 	f.addInvoices(invIDs...)
 	c := newTestClient(t, f.url(), func(c *Config) { c.Concurrency = 4; c.ItemPageSize = 5 })
 	n := 0
-	for _, err := range c.InvoicesWithItems(context.Background(), InvoiceQuery{Window: march}) {
+	for _, err := range collectInvoices(c, context.Background(), InvoiceQuery{Window: march}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -648,7 +648,7 @@ func TestInvoicesWithItemsStopsEarlyAndCancels(t *testing.T) {
 		}
 	}
 	var last error
-	for _, err := range c.InvoicesWithItems(ctx, InvoiceQuery{Window: march}) {
+	for _, err := range collectInvoices(c, ctx, InvoiceQuery{Window: march}) {
 		last = err
 	}
 	if !errors.Is(last, context.Canceled) {

@@ -129,7 +129,7 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Validate reports the first invalid field of a defaulted Config by name.
+// Validate reports every invalid field of a defaulted Config by name.
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(field, format string, args ...any) {

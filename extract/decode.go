@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -586,12 +587,11 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, err
 }
 
-// readName reads a relational object such as category or location and
+// readNamed reads a relational object such as category or location and
 // returns its "name" (and "categoryCode" when asked). A missing object, null,
 // [] and an object without name give nil. A one-element array holding the
 // object is accepted.
-func (l *lexer) readNamed(fe *fieldErr, f *namedField, code *string, dst *string) (*string, error) {
-	field := f.field
+func (l *lexer) readNamed(fe *fieldErr, field string, code *string, dst *string) (*string, error) {
 	switch l.peek() {
 	case '{':
 		var name *string
@@ -599,11 +599,11 @@ func (l *lexer) readNamed(fe *fieldErr, f *namedField, code *string, dst *string
 			var err error
 			switch string(key) {
 			case "name":
-				name, err = l.readStringPtr(fe, f.name, dst)
+				name, err = l.readStringPtr(fe, field, dst)
 			case "categoryCode":
 				if code != nil {
 					var s string
-					s, _, err = l.readString(fe, f.code)
+					s, _, err = l.readString(fe, strings.TrimSuffix(field, ".name")+".categoryCode")
 					if s != "" {
 						*code = s
 					}
@@ -621,7 +621,7 @@ func (l *lexer) readNamed(fe *fieldErr, f *namedField, code *string, dst *string
 		err := l.array(func() error {
 			if l.peek() == '{' && name == nil {
 				var err error
-				name, err = l.readNamed(fe, f, code, dst)
+				name, err = l.readNamed(fe, field, code, dst)
 				return err
 			}
 			return l.skip()
@@ -636,7 +636,7 @@ func (l *lexer) readNamed(fe *fieldErr, f *namedField, code *string, dst *string
 		if err := l.skip(); err != nil {
 			return nil, err
 		}
-		fe.set(field, l.data[start:l.pos], errors.New("not an object"))
+		fe.set(strings.TrimSuffix(field, ".name"), l.data[start:l.pos], errors.New("not an object"))
 		return nil, nil
 	}
 }
@@ -645,11 +645,12 @@ func (l *lexer) readNamed(fe *fieldErr, f *namedField, code *string, dst *string
 func decodeInvoices(body []byte, dst []schemas.Invoice) ([]schemas.Invoice, error) {
 	l := lexer{data: body}
 	err := l.list(func() error {
-		var inv schemas.Invoice
-		if err := l.invoice(&inv); err != nil {
+		// Decoded in place: the slot is already on the heap.
+		dst = append(dst, schemas.Invoice{})
+		if err := l.invoice(&dst[len(dst)-1]); err != nil {
+			dst = dst[:len(dst)-1]
 			return err
 		}
-		dst = append(dst, inv)
 		return nil
 	})
 	return dst, err
@@ -657,73 +658,7 @@ func decodeInvoices(body []byte, dst []schemas.Invoice) ([]schemas.Invoice, erro
 
 func (l *lexer) invoice(inv *schemas.Invoice) error {
 	var fe fieldErr
-	var create *time.Time
-	sawCreate := false
-	err := l.object(func(key []byte) error {
-		var err error
-		switch string(key) {
-		case "id":
-			inv.ID, _, err = l.readInt(&fe, "id")
-		case "accountId":
-			inv.AccountID, _, err = l.readInt(&fe, "accountId")
-		case "typeCode":
-			inv.TypeCode, _, err = l.readString(&fe, "typeCode")
-		case "statusCode":
-			inv.StatusCode, _, err = l.readString(&fe, "statusCode")
-		case "createDate":
-			sawCreate = true
-			create, err = l.readTime(&fe, "createDate", nil)
-		case "modifyDate":
-			inv.ModifyDate, err = l.readTime(&fe, "modifyDate", nil)
-		case "closedDate":
-			inv.ClosedDate, err = l.readTime(&fe, "closedDate", nil)
-		case "startingBalance":
-			inv.StartingBalance, err = l.readDecimal(&fe, "startingBalance", nil)
-		case "endingBalance":
-			inv.EndingBalance, err = l.readDecimal(&fe, "endingBalance", nil)
-		case "invoiceTotalAmount":
-			inv.InvoiceTotalAmount, err = l.readDecimal(&fe, "invoiceTotalAmount", nil)
-		case "invoiceTotalPreTaxAmount":
-			inv.InvoiceTotalPreTaxAmount, err = l.readDecimal(&fe, "invoiceTotalPreTaxAmount", nil)
-		case "invoiceTotalRecurringAmount":
-			inv.InvoiceTotalRecurringAmount, err = l.readDecimal(&fe, "invoiceTotalRecurringAmount", nil)
-		case "invoiceTotalRecurringTaxAmount":
-			inv.InvoiceTotalRecurringTaxAmount, err = l.readDecimal(&fe, "invoiceTotalRecurringTaxAmount", nil)
-		case "invoiceTotalOneTimeAmount":
-			inv.InvoiceTotalOneTimeAmount, err = l.readDecimal(&fe, "invoiceTotalOneTimeAmount", nil)
-		case "invoiceTotalOneTimeTaxAmount":
-			inv.InvoiceTotalOneTimeTaxAmount, err = l.readDecimal(&fe, "invoiceTotalOneTimeTaxAmount", nil)
-		case "itemCount":
-			inv.ItemCount, err = l.readIntPtr(&fe, "itemCount", nil)
-		case "companyName":
-			inv.Contact.CompanyName, _, err = l.readString(&fe, "companyName")
-		case "firstName":
-			inv.Contact.FirstName, _, err = l.readString(&fe, "firstName")
-		case "lastName":
-			inv.Contact.LastName, _, err = l.readString(&fe, "lastName")
-		case "address1":
-			inv.Contact.Address1, _, err = l.readString(&fe, "address1")
-		case "address2":
-			inv.Contact.Address2, _, err = l.readString(&fe, "address2")
-		case "city":
-			inv.Contact.City, _, err = l.readString(&fe, "city")
-		case "state":
-			inv.Contact.State, _, err = l.readString(&fe, "state")
-		case "postalCode":
-			inv.Contact.PostalCode, _, err = l.readString(&fe, "postalCode")
-		case "country":
-			inv.Contact.Country, _, err = l.readString(&fe, "country")
-		case "email":
-			inv.Contact.Email, _, err = l.readString(&fe, "email")
-		case "officePhone":
-			inv.Contact.OfficePhone, _, err = l.readString(&fe, "officePhone")
-		case "faxPhone":
-			inv.Contact.FaxPhone, _, err = l.readString(&fe, "faxPhone")
-		default:
-			err = l.skip()
-		}
-		return err
-	})
+	seen, err := decodeObject(l, invoiceFields, inv, valueStore{}, &fe)
 	if err != nil {
 		return err
 	}
@@ -733,15 +668,86 @@ func (l *lexer) invoice(inv *schemas.Invoice) error {
 	if inv.ID == 0 {
 		return &DecodeError{Field: "id", Err: errors.New("invoice without an id")}
 	}
-	if create == nil {
+	if inv.CreateDate.IsZero() {
 		msg := "missing"
-		if sawCreate {
+		if seen&(1<<invoiceCreateDate) != 0 {
 			msg = "null"
 		}
 		return &DecodeError{Invoice: inv.ID, Field: "createDate", Value: msg, Err: errors.New("invoice without a create date")}
 	}
-	inv.CreateDate = *create
 	return nil
+}
+
+// invoiceCreateDate is createDate's position in invoiceFields.
+var invoiceCreateDate = invoiceFields.byName["createDate"]
+
+// valueStore is where decodeObject keeps the values of pointer fields, by
+// slot; a nil slice (or t) means one allocation per value.
+type valueStore struct {
+	ints []int64
+	decs []schemas.Decimal
+	strs []string
+	t    *time.Time
+}
+
+// decodeObject decodes one object's properties listed in fl into v and
+// skips the others. It returns a bit per field of fl that the object
+// carried (null included). Value errors go to fe (the first one); the
+// error returned is a syntax error.
+func decodeObject[T any](l *lexer, fl *fieldList[T], v *T, st valueStore, fe *fieldErr) (seen uint64, err error) {
+	hint := 0
+	var code string      // a named field's categoryCode
+	var codeOf *field[T] // the field that wants it
+	err = l.object(func(key []byte) error {
+		i, ok := fl.lookup(key, hint)
+		if !ok {
+			return l.skip()
+		}
+		hint = i + 1
+		seen |= 1 << i
+		f := &fl.fields[i]
+		var err error
+		switch f.kind {
+		case kindInt:
+			*f.i(v), _, err = l.readInt(fe, f.name)
+		case kindIntPtr:
+			*f.ip(v), err = l.readIntPtr(fe, f.name, slot(st.ints, f.slot))
+		case kindDecimal:
+			*f.d(v), err = l.readDecimal(fe, f.name, slot(st.decs, f.slot))
+		case kindString:
+			*f.s(v), _, err = l.readString(fe, f.name)
+		case kindStringPtr:
+			*f.sp(v), err = l.readStringPtr(fe, f.name, slot(st.strs, f.slot))
+		case kindNamed:
+			var c *string
+			if f.code != nil {
+				c, codeOf = &code, f
+			}
+			*f.sp(v), err = l.readNamed(fe, f.errName(), c, slot(st.strs, f.slot))
+		case kindTime:
+			*f.t(v), err = l.readTime(fe, f.name, st.t)
+		case kindTimeValue:
+			var t *time.Time
+			if t, err = l.readTime(fe, f.name, f.tv(v)); t == nil {
+				*f.tv(v) = time.Time{}
+			}
+		}
+		return err
+	})
+	if codeOf != nil && code != "" {
+		if dst := codeOf.code(v); *dst == "" {
+			*dst = code
+		}
+	}
+	return seen, err
+}
+
+// slot is &s[i], or nil when s is nil.
+func slot[E any](s []E, i int) *E {
+	if s == nil {
+		return nil
+	}
+	return &s[i]
 }
 
 // decodeItems appends the items in body to dst. invoiceID names the invoice
@@ -749,108 +755,25 @@ func (l *lexer) invoice(inv *schemas.Invoice) error {
 func decodeItems(body []byte, invoiceID int64, dst []schemas.InvoiceItem) ([]schemas.InvoiceItem, error) {
 	l := lexer{data: body}
 	err := l.list(func() error {
-		var it schemas.InvoiceItem
-		if err := l.item(&it, invoiceID); err != nil {
+		// Decoded in place: the slot is already on the heap.
+		dst = append(dst, schemas.InvoiceItem{})
+		if err := l.item(&dst[len(dst)-1], invoiceID); err != nil {
+			dst = dst[:len(dst)-1]
 			return err
 		}
-		dst = append(dst, it)
 		return nil
 	})
 	return dst, err
 }
 
-// itemStore holds the values an item's pointer fields point to: one
-// allocation per item instead of one per field.
-type itemStore struct {
-	ints [5]int64
-	decs [13]schemas.Decimal
-	strs [4]string
-	t    time.Time
-}
-
-// namedField names a {"name": ..., "categoryCode": ...} object's fields in
-// errors.
-type namedField struct{ field, name, code string }
-
-var (
-	categoryField = namedField{"category", "category.name", "category.categoryCode"}
-	locationField = namedField{"location", "location.name", "location.categoryCode"}
-)
-
 func (l *lexer) item(it *schemas.InvoiceItem, invoiceID int64) error {
 	var fe fieldErr
-	var catCode string
 	st := new(itemStore)
-	err := l.object(func(key []byte) error {
-		var err error
-		switch string(key) {
-		case "id":
-			it.ID, _, err = l.readInt(&fe, "id")
-		case "invoiceId":
-			it.InvoiceID, _, err = l.readInt(&fe, "invoiceId")
-		case "parentId":
-			it.ParentID, err = l.readIntPtr(&fe, "parentId", &st.ints[0])
-		case "billingItemId":
-			it.BillingItemID, err = l.readIntPtr(&fe, "billingItemId", &st.ints[1])
-		case "associatedInvoiceItemId":
-			it.AssociatedInvoiceItemID, err = l.readIntPtr(&fe, "associatedInvoiceItemId", &st.ints[2])
-		case "resourceTableId":
-			it.ResourceTableID, err = l.readIntPtr(&fe, "resourceTableId", &st.ints[3])
-		case "productItemId":
-			it.ProductItemID, err = l.readIntPtr(&fe, "productItemId", &st.ints[4])
-		case "categoryCode":
-			it.CategoryCode, _, err = l.readString(&fe, "categoryCode")
-		case "category":
-			it.CategoryName, err = l.readNamed(&fe, &categoryField, &catCode, &st.strs[2])
-		case "description":
-			it.Description, _, err = l.readString(&fe, "description")
-		case "hostName":
-			it.HostName, err = l.readStringPtr(&fe, "hostName", &st.strs[0])
-		case "domainName":
-			it.DomainName, err = l.readStringPtr(&fe, "domainName", &st.strs[1])
-		case "location":
-			it.Location, err = l.readNamed(&fe, &locationField, nil, &st.strs[3])
-		case "createDate":
-			it.CreateDate, err = l.readTime(&fe, "createDate", &st.t)
-		case "recurringFee":
-			it.RecurringFee, err = l.readDecimal(&fe, "recurringFee", &st.decs[0])
-		case "hourlyRecurringFee":
-			it.HourlyRecurringFee, err = l.readDecimal(&fe, "hourlyRecurringFee", &st.decs[1])
-		case "oneTimeFee":
-			it.OneTimeFee, err = l.readDecimal(&fe, "oneTimeFee", &st.decs[2])
-		case "setupFee":
-			it.SetupFee, err = l.readDecimal(&fe, "setupFee", &st.decs[3])
-		case "laborFee":
-			it.LaborFee, err = l.readDecimal(&fe, "laborFee", &st.decs[4])
-		case "recurringTaxAmount":
-			it.RecurringTaxAmount, err = l.readDecimal(&fe, "recurringTaxAmount", &st.decs[5])
-		case "oneTimeTaxAmount":
-			it.OneTimeTaxAmount, err = l.readDecimal(&fe, "oneTimeTaxAmount", &st.decs[6])
-		case "setupTaxAmount":
-			it.SetupTaxAmount, err = l.readDecimal(&fe, "setupTaxAmount", &st.decs[7])
-		case "laborTaxAmount":
-			it.LaborTaxAmount, err = l.readDecimal(&fe, "laborTaxAmount", &st.decs[8])
-		case "recurringAfterTaxAmount":
-			it.RecurringAfterTaxAmount, err = l.readDecimal(&fe, "recurringAfterTaxAmount", &st.decs[9])
-		case "oneTimeAfterTaxAmount":
-			it.OneTimeAfterTaxAmount, err = l.readDecimal(&fe, "oneTimeAfterTaxAmount", &st.decs[10])
-		case "setupAfterTaxAmount":
-			it.SetupAfterTaxAmount, err = l.readDecimal(&fe, "setupAfterTaxAmount", &st.decs[11])
-		case "laborAfterTaxAmount":
-			it.LaborAfterTaxAmount, err = l.readDecimal(&fe, "laborAfterTaxAmount", &st.decs[12])
-		default:
-			err = l.skip()
-		}
-		return err
-	})
-	if err != nil {
+	if _, err := decodeObject(l, itemFields, it, st.values(), &fe); err != nil {
 		return err
 	}
 	if it.InvoiceID == 0 {
 		it.InvoiceID = invoiceID
-	}
-	if it.CategoryCode == "" {
-		it.CategoryCode = catCode
 	}
 	if fe.err != nil {
 		return &DecodeError{Invoice: invoiceID, Item: it.ID, Field: fe.field, Value: fe.value, Err: fe.err}

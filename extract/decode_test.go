@@ -290,13 +290,7 @@ func FuzzDecodeInvoices(f *testing.F) {
 }
 
 func BenchmarkDecodeItems(b *testing.B) {
-	one := `{"id":123456789,"invoiceId":987654,"parentId":123456700,"billingItemId":55555555,"associatedInvoiceItemId":null,` +
-		`"resourceTableId":4444444,"productItemId":1234,"categoryCode":"guest_core","category":{"name":"Computing Instance"},` +
-		`"description":"2 x 2.0 GHz or higher Cores","hostName":"web-01","domainName":"example.com","location":{"name":"dal10"},` +
-		`"createDate":"2024-03-01T00:12:34-06:00","recurringFee":"54.25","hourlyRecurringFee":".075","oneTimeFee":"0","setupFee":"0",` +
-		`"laborFee":"0","recurringTaxAmount":"4.34","oneTimeTaxAmount":"0","setupTaxAmount":"0","laborTaxAmount":"0",` +
-		`"recurringAfterTaxAmount":"58.59","oneTimeAfterTaxAmount":"0","setupAfterTaxAmount":"0","laborAfterTaxAmount":"0"}`
-	body := []byte("[" + strings.TrimSuffix(strings.Repeat(one+",", 100), ",") + "]")
+	body := benchItemsPage()
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	var dst []schemas.InvoiceItem

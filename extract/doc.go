@@ -3,14 +3,21 @@
 // (SoftLayer_Account::getInvoices) and each invoice's items
 // (SoftLayer_Billing_Invoice::getItems) and returns schemas values.
 //
-// Sequences. Invoices, Items, InvoicesWithItems and InvoicesWithSpill
-// return pull-friendly iter.Seq2 values. InvoicesWithSpill keeps each
-// invoice's items in an ItemSpill (compact encoding; a temporary file, unlinked at
-// once, past 256 KiB) that the consumer reads back one item at a time and
-// Closes, so memory does not follow the biggest invoice. The first error ends a sequence; breaking out of a
-// range loop cancels outstanding calls and joins every goroutine before the
-// loop statement returns. Rows come sorted by id, each exactly once, even
-// while the account changes during paging (see lister in pager.go).
+// Sequences. The exporter uses one: InvoicesWithItems(ctx, queries) yields
+// the invoices of each query in turn, by id, each with all its items in an
+// ItemSpill (compact encoding; a temporary file, unlinked at once, past
+// 256 KiB) that the consumer reads with Keys and Items and Closes, so
+// memory does not follow the biggest invoice. An ItemSpill yields one
+// reused item: it is valid until the next iteration, and a consumer that
+// keeps something copies it. Invoices lists invoices alone (the planning
+// and verify listings). The first error ends a sequence; breaking out of a
+// range loop cancels outstanding calls and joins every goroutine before
+// the loop statement returns. Rows come sorted by id, each exactly once,
+// even while the account changes during paging (see lister in pager.go).
+//
+// Properties. The properties requested of an invoice and an item are
+// declared once (fields.go); InvoiceMask, ItemMask, the JSON decoder and
+// the spill encoding derive from those lists.
 //
 // Calls. Every request goes through one client-wide rate limiter (default
 // 40/s, below the API's 50/s) and one retry layer (exponential backoff with

@@ -131,9 +131,9 @@ func (e *transportError) Is(target error) bool {
 	return target == ErrTransient
 }
 
-// classify returns whether err may clear on retry and its cause. reqCtx is
-// the per-request context: its deadline passing is a timeout, but the
-// caller's context ending is not retried at all.
+// classify returns whether err, the error of one attempt, may clear on
+// retry, and its cause for the retry counters. (The caller's context
+// ending is checked before classify is asked: it is never retried.)
 func classify(err error) (retry bool, cause string) {
 	var api *APIError
 	if errors.As(err, &api) {

@@ -12,24 +12,6 @@ import (
 	"github.com/invoicelake/invoicelake/schemas"
 )
 
-// InvoiceMask lists exactly the invoice properties schemas.Invoice holds:
-// the locals (listed explicitly: a relational-only mask does not reliably
-// return them over REST) and the relational totals and item count.
-const InvoiceMask = "mask[id,accountId,createDate,modifyDate,closedDate,typeCode,statusCode," +
-	"startingBalance,endingBalance," +
-	"invoiceTotalAmount,invoiceTotalPreTaxAmount,invoiceTotalRecurringAmount,invoiceTotalRecurringTaxAmount," +
-	"invoiceTotalOneTimeAmount,invoiceTotalOneTimeTaxAmount,itemCount," +
-	"companyName,firstName,lastName,address1,address2,city,state,postalCode,country,email,officePhone,faxPhone]"
-
-// ItemMask lists exactly the item properties schemas.InvoiceItem holds.
-// Item totals including children (total*Amount) are computed downstream,
-// not masked on every row.
-const ItemMask = "mask[id,invoiceId,parentId,billingItemId,associatedInvoiceItemId,resourceTableId,productItemId," +
-	"categoryCode,category[name],description,hostName,domainName,location[name],createDate," +
-	"recurringFee,hourlyRecurringFee,oneTimeFee,setupFee,laborFee," +
-	"recurringTaxAmount,oneTimeTaxAmount,setupTaxAmount,laborTaxAmount," +
-	"recurringAfterTaxAmount,oneTimeAfterTaxAmount,setupAfterTaxAmount,laborAfterTaxAmount]"
-
 // filterZone is the API's default zone for date filters (Central time,
 // standard offset). Filters are widened by filterSlack on both ends, which
 // covers daylight saving, every UTC offset and inclusive/exclusive edges;
@@ -147,24 +129,6 @@ func (c *Client) Invoices(ctx context.Context, q InvoiceQuery) iter.Seq2[schemas
 	}
 }
 
-// Items yields every item of an invoice (top-level and children, linked by
-// ParentID) sorted by id, each once. The first error ends the sequence.
-func (c *Client) Items(ctx context.Context, invoiceID int64) iter.Seq2[schemas.InvoiceItem, error] {
-	return func(yield func(schemas.InvoiceItem, error) bool) {
-		stopped := false
-		err := c.eachItem(ctx, invoiceID, func(it schemas.InvoiceItem) bool {
-			if !yield(it, nil) {
-				stopped = true
-				return false
-			}
-			return true
-		})
-		if err != nil && !stopped {
-			yield(schemas.InvoiceItem{}, err)
-		}
-	}
-}
-
 func (c *Client) eachItem(ctx context.Context, invoiceID int64, emit func(schemas.InvoiceItem) bool) error {
 	if invoiceID <= 0 {
 		return fmt.Errorf("extract: items: invoice id %d: %w", invoiceID, ErrPermanent)
@@ -185,63 +149,33 @@ func (c *Client) eachItem(ctx context.Context, invoiceID int64, emit func(schema
 	return nil
 }
 
-// InvoiceWithItems is an invoice and all its items, sorted by id.
+// InvoiceWithItems is an invoice and all its items, sorted by id, waiting
+// in an ItemSpill that the receiver reads and must Close.
 type InvoiceWithItems struct {
-	Invoice schemas.Invoice
-	Items   []schemas.InvoiceItem
-}
-
-// InvoicesWithItems fetches each invoice's items with bounded concurrency
-// (Config.Concurrency invoices at a time, each paged with up to
-// Config.PageConcurrency calls in flight) and yields invoices in the order
-// of Invoices (by id), whatever the concurrency. At most
-// 4*Concurrency invoices are held in memory (Concurrency being fetched, the
-// rest fetched and waiting for their turn). The first error ends the sequence; stopping
-// early cancels and joins every outstanding call before returning.
-//
-// A CLOSED invoice whose itemCount is 0 is yielded without a getItems call.
-// InvoicesWithSpill does the same without holding the items in memory.
-func (c *Client) InvoicesWithItems(ctx context.Context, q InvoiceQuery) iter.Seq2[InvoiceWithItems, error] {
-	return func(yield func(InvoiceWithItems, error) bool) {
-		for f, err := range inOrder(ctx, c, []InvoiceQuery{q}, c.collectItems, nil) {
-			// Hand the items over: the consumer may drop them as soon as
-			// it has used them.
-			if !yield(InvoiceWithItems{Invoice: f.inv, Items: f.v}, err) || err != nil {
-				return
-			}
-		}
-	}
-}
-
-// InvoiceWithSpill is an invoice and all its items, sorted by id, waiting
-// in an ItemSpill that the receiver must Close.
-type InvoiceWithSpill struct {
 	Invoice schemas.Invoice
 	Items   *ItemSpill
 }
 
-// InvoicesWithSpill is InvoicesWithItems for invoices of any size: each
-// invoice's items are encoded, as they arrive, into an ItemSpill (a
-// temporary file in Config.TempDir past a small size), so the lookahead
-// holds spills, not items, and the consumer reads the items back, as many
-// times as it needs, one at a time. Each yielded spill belongs to the
-// consumer, who must Close it; spills fetched but not yielded (an error,
-// stopping early) are closed before the sequence returns.
-func (c *Client) InvoicesWithSpill(ctx context.Context, q InvoiceQuery) iter.Seq2[InvoiceWithSpill, error] {
-	return c.InvoicesWithSpillAll(ctx, []InvoiceQuery{q})
-}
-
-// InvoicesWithSpillAll is InvoicesWithSpill over several queries as one
-// stream: the invoices of qs[0] in order, then those of qs[1], and so on.
-// The fetching runs ahead across the boundaries, so the next query's
-// listing and items are on their way while the consumer finishes the
-// previous one (a pipeline exporting period after period keeps the API
-// busy instead of draining at the end of each period).
-func (c *Client) InvoicesWithSpillAll(ctx context.Context, qs []InvoiceQuery) iter.Seq2[InvoiceWithSpill, error] {
-	return func(yield func(InvoiceWithSpill, error) bool) {
+// InvoicesWithItems yields the invoices of qs[0] in order (by id), then
+// those of qs[1], and so on, each with all its items. Items are fetched
+// with bounded concurrency (Config.Concurrency invoices at a time, each
+// paged with up to Config.PageConcurrency calls in flight) and encoded, as
+// they arrive, into an ItemSpill (a temporary file in Config.TempDir past
+// a small size), so that memory does not follow the biggest invoice: at
+// most 4*Concurrency invoices wait ahead of the consumer, as spills. The
+// fetching runs ahead across the queries, so the next query's listing and
+// items are on their way while the consumer finishes the previous one.
+//
+// Each yielded spill belongs to the consumer, who must Close it; spills
+// fetched but not yielded (an error, stopping early) are closed before the
+// sequence returns. The first error ends the sequence; stopping early
+// cancels and joins every outstanding call before returning. A CLOSED
+// invoice whose itemCount is 0 is yielded without a getItems call.
+func (c *Client) InvoicesWithItems(ctx context.Context, qs []InvoiceQuery) iter.Seq2[InvoiceWithItems, error] {
+	return func(yield func(InvoiceWithItems, error) bool) {
 		release := func(s *ItemSpill) { s.Close() }
 		for f, err := range inOrder(ctx, c, qs, c.spillItems, release) {
-			if !yield(InvoiceWithSpill{Invoice: f.inv, Items: f.v}, err) || err != nil {
+			if !yield(InvoiceWithItems{Invoice: f.inv, Items: f.v}, err) || err != nil {
 				return
 			}
 		}
@@ -358,22 +292,6 @@ func (c *Client) invoicesOf(ctx context.Context, qs []InvoiceQuery) iter.Seq2[sc
 
 // lookahead bounds invoices fetched ahead of the consumer, in units of Concurrency.
 const lookahead = 4
-
-// collectItems reads all items of inv.
-func (c *Client) collectItems(ctx context.Context, inv *schemas.Invoice) ([]schemas.InvoiceItem, error) {
-	var items []schemas.InvoiceItem
-	if inv.ItemCount != nil && *inv.ItemCount > 0 {
-		items = make([]schemas.InvoiceItem, 0, min(*inv.ItemCount, 1<<20))
-	}
-	_, err := c.eachInvoiceItem(ctx, inv, func(it schemas.InvoiceItem) error {
-		items = append(items, it)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return items, nil
-}
 
 // spillItems reads all items of inv into an ItemSpill.
 func (c *Client) spillItems(ctx context.Context, inv *schemas.Invoice) (*ItemSpill, error) {

@@ -94,7 +94,7 @@ func extractAll(t testing.TB, c *Client, ctx context.Context, q InvoiceQuery) (m
 	seenInv := map[int64]bool{}
 	seenItem := map[int64]bool{}
 	var lastInv int64
-	for v, err := range c.InvoicesWithItems(ctx, q) {
+	for v, err := range collectInvoices(c, ctx, q) {
 		if err != nil {
 			return out, err
 		}
@@ -330,7 +330,7 @@ func TestSimClockMovesMidRun(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ids := func(c *Client) (map[int64]int, error) {
 				out := map[int64]int{}
-				for v, err := range c.InvoicesWithItems(context.Background(), tc.q) {
+				for v, err := range collectInvoices(c, context.Background(), tc.q) {
 					if err != nil {
 						return out, err
 					}
@@ -402,7 +402,7 @@ func TestSimCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
 	var last error
-	for _, err := range c.InvoicesWithItems(ctx, InvoiceQuery{Window: simWindow(2)}) {
+	for _, err := range collectInvoices(c, ctx, InvoiceQuery{Window: simWindow(2)}) {
 		if err != nil {
 			last = err
 			break

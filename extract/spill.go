@@ -75,34 +75,24 @@ func (s *ItemSpill) Close() error {
 	return nil
 }
 
-// Items yields the items in order, each newly allocated (a yielded item
-// may be kept). The first error ends the sequence.
+// Items yields the items in order. The yielded item, and everything it
+// points to, is reused: it is valid until the next iteration (copy what
+// you keep). The first error ends the sequence.
 func (s *ItemSpill) Items() iter.Seq2[*schemas.InvoiceItem, error] {
-	return s.read(false, 0)
+	return s.read(false)
 }
 
-// ItemsRing yields the items in order like Items, but decodes them into a
-// ring of n reused items: a yielded item, and everything it points to,
-// stays valid only until n more items have been yielded. It suits a
-// consumer that holds at most n items at a time (load.PeriodWriter.AddRows
-// holds load.HeldRows) and spares the allocation of every item.
-func (s *ItemSpill) ItemsRing(n int) iter.Seq2[*schemas.InvoiceItem, error] {
-	return s.read(false, max(n, 1))
-}
-
-// Keys yields the items in order with only ID, InvoiceID, ParentID,
-// BillingItemID, AssociatedInvoiceItemID, ResourceTableID, ProductItemID,
-// CategoryCode, CreateDate and the fees and taxes set: every field but the
-// other strings. It allocates nothing per item: the *InvoiceItem and what
-// it points to are reused, valid until the next iteration. It is the cheap
-// first pass of a two-pass consumer (transform.Index).
+// Keys yields the items in order like Items, but decodes only the fields
+// a hierarchy and its sums need (itemFields marked keys: the ids, the
+// category code, the amounts and the create date); the other strings are
+// left empty. It is the cheap first pass of a two-pass consumer
+// (transform.Index).
 func (s *ItemSpill) Keys() iter.Seq2[*schemas.InvoiceItem, error] {
-	return s.read(true, 1)
+	return s.read(true)
 }
 
-// read decodes the records; ring > 0 reuses that many slabs in turn,
-// ring == 0 allocates one per item.
-func (s *ItemSpill) read(keys bool, ring int) iter.Seq2[*schemas.InvoiceItem, error] {
+// read decodes the records into one reused slab.
+func (s *ItemSpill) read(keys bool) iter.Seq2[*schemas.InvoiceItem, error] {
 	return func(yield func(*schemas.InvoiceItem, error) bool) {
 		if s == nil || s.n == 0 {
 			return
@@ -118,23 +108,14 @@ func (s *ItemSpill) read(keys bool, ring int) iter.Seq2[*schemas.InvoiceItem, er
 			src.mem = s.mem
 		}
 		var d itemDecoder
-		var slabs []slab
-		if ring > 0 {
-			slabs = make([]slab, min(ring, s.n))
-		}
+		sl := new(slab)
 		for k := range s.n {
 			rec, err := src.next()
 			if err != nil {
 				yield(nil, fmt.Errorf("extract: read spill invoice=%d item %d of %d: %w", s.invoiceID, k+1, s.n, err))
 				return
 			}
-			var sl *slab
-			if slabs == nil {
-				sl = new(slab)
-			} else {
-				sl = &slabs[k%len(slabs)]
-				*sl = slab{}
-			}
+			*sl = slab{}
 			if err := d.decode(rec, sl, keys); err != nil {
 				yield(nil, fmt.Errorf("extract: read spill invoice=%d item %d of %d: %w", s.invoiceID, k+1, s.n, err))
 				return
@@ -195,99 +176,61 @@ func noEOF(err error) error {
 	return err
 }
 
-// The encoding of one item: a uvarint length, then
+// The encoding of one item: a uvarint length, then a uvarint of presence
+// bits (bit i: field i of itemFields is present; always set for the
+// fields that are not pointers), then each present field, the fields
+// marked keys first and the others after (itemFields.spillOrder), so that
+// Keys stops early:
 //
-//	uvarint presence bits (bit i: field i of the lists below is not nil)
-//	varint ID, varint InvoiceID
-//	varint each present *int64 (spillInts order)
-//	varint each present *Decimal's units (spillDecimals order)
-//	if CreateDate: uvarint length + time.Time.AppendBinary
-//	strings, each a uvarint length + bytes: CategoryCode, Description,
-//	then each present *string (spillStrings order)
-//
-// Strings come last so that Keys stops after CategoryCode.
-const (
-	nInts     = 5
-	nDecimals = 13
-	nStrings  = 4
-	bitTime   = nInts + nDecimals + nStrings
-)
-
-func spillInts(it *schemas.InvoiceItem) [nInts]**int64 {
-	return [nInts]**int64{&it.ParentID, &it.BillingItemID, &it.AssociatedInvoiceItemID, &it.ResourceTableID, &it.ProductItemID}
-}
-
-func spillDecimals(it *schemas.InvoiceItem) [nDecimals]**schemas.Decimal {
-	return [nDecimals]**schemas.Decimal{
-		&it.RecurringFee, &it.HourlyRecurringFee, &it.OneTimeFee, &it.SetupFee, &it.LaborFee,
-		&it.RecurringTaxAmount, &it.OneTimeTaxAmount, &it.SetupTaxAmount, &it.LaborTaxAmount,
-		&it.RecurringAfterTaxAmount, &it.OneTimeAfterTaxAmount, &it.SetupAfterTaxAmount, &it.LaborAfterTaxAmount,
-	}
-}
-
-func spillStrings(it *schemas.InvoiceItem) [nStrings]**string {
-	return [nStrings]**string{&it.CategoryName, &it.HostName, &it.DomainName, &it.Location}
-}
-
-// appendItem appends it's record to b.
+//	int, *int64, *Decimal (its units): varint
+//	string, *string, named: uvarint length + bytes
+//	time: uvarint length + time.Time.AppendBinary
 func appendItem(b []byte, it *schemas.InvoiceItem) []byte {
 	var body [512]byte
 	r := body[:0]
+	fs := itemFields.fields
 	var bits uint64
-	ints := spillInts(it)
-	for i, p := range ints {
-		if *p != nil {
+	for i := range fs {
+		if fs[i].present(it) {
 			bits |= 1 << i
 		}
 	}
-	decs := spillDecimals(it)
-	for i, p := range decs {
-		if *p != nil {
-			bits |= 1 << (nInts + i)
-		}
-	}
-	strs := spillStrings(it)
-	for i, p := range strs {
-		if *p != nil {
-			bits |= 1 << (nInts + nDecimals + i)
-		}
-	}
-	if it.CreateDate != nil {
-		bits |= 1 << bitTime
-	}
 	r = binary.AppendUvarint(r, bits)
-	r = binary.AppendVarint(r, it.ID)
-	r = binary.AppendVarint(r, it.InvoiceID)
-	for _, p := range ints {
-		if *p != nil {
-			r = binary.AppendVarint(r, **p)
+	for _, i := range itemFields.spillOrder {
+		if bits&(1<<i) == 0 {
+			continue
 		}
-	}
-	for _, p := range decs {
-		if *p != nil {
-			r = binary.AppendVarint(r, (**p).Units())
-		}
-	}
-	if it.CreateDate != nil {
-		var tb [20]byte
-		enc, err := it.CreateDate.AppendBinary(tb[:0])
-		if err != nil {
-			// Only a zone offset that is not a whole minute (none in
-			// RFC 3339): keep the instant, in UTC.
-			enc, _ = it.CreateDate.UTC().AppendBinary(tb[:0])
-		}
-		r = binary.AppendUvarint(r, uint64(len(enc)))
-		r = append(r, enc...)
-	}
-	r = appendString(r, it.CategoryCode)
-	r = appendString(r, it.Description)
-	for _, p := range strs {
-		if *p != nil {
-			r = appendString(r, **p)
+		switch f := &fs[i]; f.kind {
+		case kindInt:
+			r = binary.AppendVarint(r, *f.i(it))
+		case kindIntPtr:
+			r = binary.AppendVarint(r, **f.ip(it))
+		case kindDecimal:
+			r = binary.AppendVarint(r, (**f.d(it)).Units())
+		case kindString:
+			r = appendString(r, *f.s(it))
+		case kindStringPtr, kindNamed:
+			r = appendString(r, **f.sp(it))
+		case kindTime:
+			r = appendTime(r, *f.t(it))
+		case kindTimeValue:
+			r = appendTime(r, f.tv(it))
 		}
 	}
 	b = binary.AppendUvarint(b, uint64(len(r)))
 	return append(b, r...)
+}
+
+func appendTime(b []byte, t *time.Time) []byte {
+	var tb [20]byte
+	enc, err := t.AppendBinary(tb[:0])
+	if err != nil {
+		// Only a zone offset that is not a whole minute (none in
+		// RFC 3339): keep the instant, in UTC.
+		enc, _ = t.UTC().AppendBinary(tb[:0])
+	}
+	b = binary.AppendUvarint(b, uint64(len(enc)))
+	return append(b, enc...)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -295,14 +238,10 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// slab is one decoded item and the values its pointers point to: one
-// allocation per item.
+// slab is one decoded item and the values its pointers point to.
 type slab struct {
-	it   schemas.InvoiceItem
-	ints [nInts]int64
-	decs [nDecimals]schemas.Decimal
-	strs [nStrings]string
-	t    time.Time
+	it schemas.InvoiceItem
+	st itemStore
 }
 
 // itemDecoder decodes records; it interns the strings that repeat across
@@ -327,8 +266,10 @@ func (d *itemDecoder) intern(b []byte) string {
 
 var errCorrupt = errors.New("corrupt record")
 
+// decode fills sl, which must be zero, from rec; with keys, only the
+// fields marked keys.
 func (d *itemDecoder) decode(rec []byte, sl *slab, keys bool) error {
-	it := &sl.it
+	it, st := &sl.it, &sl.st
 	bits, k := binary.Uvarint(rec)
 	if k <= 0 {
 		return errCorrupt
@@ -351,66 +292,61 @@ func (d *itemDecoder) decode(rec []byte, sl *slab, keys bool) error {
 		rec = rec[k+int(n):]
 		return b, true
 	}
-	var ok bool
-	if it.ID, ok = varint(); !ok {
-		return errCorrupt
-	}
-	if it.InvoiceID, ok = varint(); !ok {
-		return errCorrupt
-	}
-	for i, p := range spillInts(it) {
-		if bits&(1<<i) != 0 {
-			if sl.ints[i], ok = varint(); !ok {
-				return errCorrupt
-			}
-			*p = &sl.ints[i]
-		}
-	}
-	for i, p := range spillDecimals(it) {
-		if bits&(1<<(nInts+i)) != 0 {
-			v, ok := varint()
-			if !ok {
-				return errCorrupt
-			}
-			sl.decs[i] = schemas.DecimalFromUnits(v)
-			*p = &sl.decs[i]
-		}
-	}
-	if bits&(1<<bitTime) != 0 {
+	str := func(f *field[schemas.InvoiceItem]) (string, bool) {
 		b, ok := bytesOf()
+		if !ok {
+			return "", false
+		}
+		if f.intern {
+			return d.intern(b), true
+		}
+		return string(b), true
+	}
+	fs := itemFields.fields
+	for _, i := range itemFields.spillOrder {
+		f := &fs[i]
+		if keys && !f.keys {
+			return nil
+		}
+		if bits&(1<<i) == 0 {
+			continue
+		}
+		var ok bool
+		switch f.kind {
+		case kindInt:
+			*f.i(it), ok = varint()
+		case kindIntPtr:
+			if st.ints[f.slot], ok = varint(); ok {
+				*f.ip(it) = &st.ints[f.slot]
+			}
+		case kindDecimal:
+			var v int64
+			if v, ok = varint(); ok {
+				st.decs[f.slot] = schemas.DecimalFromUnits(v)
+				*f.d(it) = &st.decs[f.slot]
+			}
+		case kindString:
+			*f.s(it), ok = str(f)
+		case kindStringPtr, kindNamed:
+			if st.strs[f.slot], ok = str(f); ok {
+				*f.sp(it) = &st.strs[f.slot]
+			}
+		case kindTime, kindTimeValue:
+			var b []byte
+			if b, ok = bytesOf(); ok {
+				if err := st.t.UnmarshalBinary(b); err != nil {
+					return fmt.Errorf("%s: %w", f.name, err)
+				}
+				if f.kind == kindTime {
+					*f.t(it) = &st.t
+				} else {
+					*f.tv(it) = st.t
+				}
+			}
+		}
 		if !ok {
 			return errCorrupt
 		}
-		if err := sl.t.UnmarshalBinary(b); err != nil {
-			return fmt.Errorf("create date: %w", err)
-		}
-		it.CreateDate = &sl.t
-	}
-	b, ok := bytesOf()
-	if !ok {
-		return errCorrupt
-	}
-	it.CategoryCode = d.intern(b)
-	if keys {
-		return nil
-	}
-	if b, ok = bytesOf(); !ok {
-		return errCorrupt
-	}
-	it.Description = string(b)
-	for i, p := range spillStrings(it) {
-		if bits&(1<<(nInts+nDecimals+i)) == 0 {
-			continue
-		}
-		if b, ok = bytesOf(); !ok {
-			return errCorrupt
-		}
-		if i == 0 || i == 3 { // CategoryName, Location repeat
-			sl.strs[i] = d.intern(b)
-		} else {
-			sl.strs[i] = string(b)
-		}
-		*p = &sl.strs[i]
 	}
 	if len(rec) != 0 {
 		return errCorrupt

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"iter"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -23,41 +24,6 @@ func seqOf(rows []schemas.ItemRow) iter.Seq2[*schemas.ItemRow, error] {
 		for i := range sorted {
 			r := sorted[i] // a copy the writer must not keep
 			if !yield(&r, nil) {
-				return
-			}
-		}
-	}
-}
-
-// ringSeqOf yields rows like seqOf, but the values their pointer fields
-// point to live in a ring of HeldRows slots, overwritten as soon as
-// AddRows's contract allows (as extract.ItemSpill.ItemsRing does).
-func ringSeqOf(rows []schemas.ItemRow) iter.Seq2[*schemas.ItemRow, error] {
-	type slot struct {
-		row               schemas.ItemRow
-		host, domain, loc string
-		fee, hourly, tax  schemas.Decimal
-		parent, res, bill int64
-		created           time.Time
-	}
-	return func(yield func(*schemas.ItemRow, error) bool) {
-		ring := make([]slot, HeldRows)
-		i := 0
-		for r, err := range seqOf(rows) {
-			s := &ring[i%HeldRows]
-			i++
-			*s = slot{row: *r}
-			repoint(&s.row.HostName, &s.host)
-			repoint(&s.row.DomainName, &s.domain)
-			repoint(&s.row.Location, &s.loc)
-			repoint(&s.row.RecurringFee, &s.fee)
-			repoint(&s.row.HourlyRecurringFee, &s.hourly)
-			repoint(&s.row.RecurringTaxAmount, &s.tax)
-			repoint(&s.row.ParentItemID, &s.parent)
-			repoint(&s.row.ResourceID, &s.res)
-			repoint(&s.row.BillingItemID, &s.bill)
-			repoint(&s.row.CreateDate, &s.created)
-			if !yield(&s.row, err) {
 				return
 			}
 		}
@@ -83,7 +49,7 @@ func TestAddRowsSameFilesAsAdd(t *testing.T) {
 	set.items = append(set.items, big.items...)
 	r := rand.New(rand.NewPCG(1, 2))
 	var mans []Manifest
-	for _, mode := range []string{"add", "stream", "ring"} {
+	for _, mode := range []string{"add", "stream", "poisoned"} {
 		l, _ := newFileLake(t, Options{MaxRowsPerFile: 7000})
 		lock(t, l)
 		w, err := l.Begin(march, RunInfo{RunID: "r"})
@@ -94,8 +60,8 @@ func TestAddRowsSameFilesAsAdd(t *testing.T) {
 			switch mode {
 			case "stream":
 				err = w.AddRows(inv, seqOf(set.items[i]))
-			case "ring":
-				err = w.AddRows(inv, ringSeqOf(set.items[i]))
+			case "poisoned":
+				err = w.AddRows(inv, poisonedSeqOf(set.items[i]))
 			default:
 				items := slices.Clone(set.items[i])
 				r.Shuffle(len(items), func(a, b int) { items[a], items[b] = items[b], items[a] })
@@ -114,7 +80,7 @@ func TestAddRowsSameFilesAsAdd(t *testing.T) {
 	if len(mans[0].Items.Files) < 2 {
 		t.Fatalf("got %d item files, want several", len(mans[0].Items.Files))
 	}
-	for i, mode := range []string{"stream", "ring"} {
+	for i, mode := range []string{"stream", "poisoned"} {
 		if diff := gocmp.Diff(mans[0].Files(), mans[i+1].Files()); diff != "" {
 			t.Errorf("files (-Add +AddRows %s):\n%s", mode, diff)
 		}
@@ -185,5 +151,83 @@ func TestAddRowsRejectsBadInput(t *testing.T) {
 				t.Error("Publish after an error: got nil, want the sticky error")
 			}
 		})
+	}
+}
+
+// Add is the in-memory form of AddRows the tests use: one invoice and all
+// its items, in any order (sorted here by item_id).
+func (w *PeriodWriter) Add(inv schemas.InvoiceRow, items []schemas.ItemRow) error {
+	return w.AddRows(inv, seqOf(items))
+}
+
+// poisonedSeqOf yields rows like seqOf, each from one reused slot whose
+// values (the row and everything its pointer fields point to) are
+// overwritten with garbage as soon as the next row is pulled: the most
+// AddRows's contract allows a caller to do.
+func poisonedSeqOf(rows []schemas.ItemRow) iter.Seq2[*schemas.ItemRow, error] {
+	type slot struct {
+		row               schemas.ItemRow
+		cat, svc          string
+		host, domain, loc string
+		decs              [9]schemas.Decimal
+		parent, res, bill int64
+		created           time.Time
+	}
+	return func(yield func(*schemas.ItemRow, error) bool) {
+		s := new(slot)
+		poison := func() {
+			s.row = schemas.ItemRow{InvoiceID: -1, ItemID: -1, Description: "poison"}
+			s.cat, s.svc, s.host, s.domain, s.loc = "poison", "poison", "poison", "poison", "poison"
+			for i := range s.decs {
+				s.decs[i] = schemas.DecimalFromUnits(-123456789)
+			}
+			s.parent, s.res, s.bill = -7, -7, -7
+			s.created = time.Unix(0, 0)
+		}
+		for r, err := range seqOf(rows) {
+			s.row = *r
+			repoint(&s.row.CategoryName, &s.cat)
+			repoint(&s.row.ResourceService, &s.svc)
+			repoint(&s.row.HostName, &s.host)
+			repoint(&s.row.DomainName, &s.domain)
+			repoint(&s.row.Location, &s.loc)
+			for i, p := range []**schemas.Decimal{&s.row.RecurringFee, &s.row.HourlyRecurringFee, &s.row.OneTimeFee,
+				&s.row.SetupFee, &s.row.LaborFee, &s.row.RecurringTaxAmount, &s.row.OneTimeTaxAmount,
+				&s.row.SetupTaxAmount, &s.row.LaborTaxAmount} {
+				repoint(p, &s.decs[i])
+			}
+			repoint(&s.row.ParentItemID, &s.parent)
+			repoint(&s.row.ResourceID, &s.res)
+			repoint(&s.row.BillingItemID, &s.bill)
+			repoint(&s.row.CreateDate, &s.created)
+			if !yield(&s.row, err) {
+				return
+			}
+			poison()
+		}
+	}
+}
+
+// own must cover every pointer field of ItemRow: a field it misses would
+// keep pointing into the caller's reused storage.
+func TestRowStoreOwnsEveryPointer(t *testing.T) {
+	var r schemas.ItemRow
+	v := reflect.ValueOf(&r).Elem()
+	var ptrs []string
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if f.Kind() != reflect.Pointer {
+			continue
+		}
+		ptrs = append(ptrs, v.Type().Field(i).Name)
+		f.Set(reflect.New(f.Type().Elem()))
+	}
+	orig := r
+	var st rowStore
+	st.own(&r)
+	for _, name := range ptrs {
+		if v.FieldByName(name).Pointer() == reflect.ValueOf(orig).FieldByName(name).Pointer() {
+			t.Errorf("rowStore.own leaves ItemRow.%s pointing into the caller's storage", name)
+		}
 	}
 }

@@ -11,9 +11,13 @@
 //	defer lock.Release(ctx)                          // the Lock renews itself until then
 //	lake.Recover(ctx)                                // clean what a dead run left, and only that
 //	w, _ := lake.Begin(period, load.RunInfo{RunID: id, Watermark: wm})
-//	for each invoice in increasing invoice_id order { w.Add(invoiceRow, itemRows) }
-//	// or, one row at a time in item_id order: w.AddRows(invoiceRow, rowSeq)
+//	for each invoice in increasing invoice_id order {
+//		w.AddRows(invoiceRow, rows) // rows pulled one at a time, in item_id order
+//	}
 //	manifest, err := w.Publish(ctx)                    // or w.Abort()
+//
+// AddRows copies what it keeps of a row before pulling the next, so a
+// caller may reuse one row (and what it points to) for every item.
 //
 // Layout, the publish protocol and what readers see while a period is
 // replaced are described in docs/LAYOUT.md. Bucket.List is an iterator whose

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 
 	"github.com/invoicelake/invoicelake/schemas"
@@ -98,20 +99,8 @@ func readRemote[T any](ctx context.Context, l *Lake, t *table[T], f File, distin
 	if st.rows != f.Rows {
 		return st, fmt.Errorf("check %s: got %d rows, manifest says %d", f.Key, st.rows, f.Rows)
 	}
-	if got := sumStrings(t, st.sums); !equalMaps(got, f.Sums) {
+	if got := sumStrings(t, st.sums); !maps.Equal(got, f.Sums) {
 		return st, fmt.Errorf("check %s: got sums %v, manifest says %v", f.Key, got, f.Sums)
 	}
 	return st, nil
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"iter"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/invoicelake/invoicelake/schemas"
@@ -27,20 +26,16 @@ type PeriodWriter struct {
 	inv     *tableWriter[schemas.InvoiceRow]
 	items   *tableWriter[schemas.ItemRow]
 	scratch []schemas.ItemRow // at most addChunk rows, reused
-	order   []int32           // the rows of one Add, sorted by item_id
+	stores  []rowStore        // what scratch's pointer fields point to
 	lastID  int64
 	n       int64
 	err     error // sticky
 	done    bool
 }
 
-// addChunk is how many rows Add copies at a time into its sorted buffer.
+// addChunk is how many rows AddRows copies into its buffer before
+// writing them.
 const addChunk = 1024
-
-// HeldRows is how many rows AddRows holds at most before writing them:
-// the values a row's pointers point to may be reused once HeldRows more
-// rows have been pulled.
-const HeldRows = addChunk
 
 // ErrClosed is returned by a PeriodWriter after Publish or Abort.
 var ErrClosed = errors.New("period writer closed")
@@ -89,78 +84,14 @@ func (l *Lake) Begin(p schemas.Period, run RunInfo) (*PeriodWriter, error) {
 	}, nil
 }
 
-// Period returns the writer's billing period.
-func (w *PeriodWriter) Period() schemas.Period { return w.p }
-
-// Invoices returns the number of invoices added so far.
-func (w *PeriodWriter) Invoices() int64 { return w.n }
-
-// Add appends one invoice and all its items. Invoices must arrive in
-// increasing invoice_id order; items may come in any order (they are
-// sorted by item_id), must belong to inv, and number inv.ItemRows. The
-// first error is sticky: the writer then only Aborts.
-func (w *PeriodWriter) Add(inv schemas.InvoiceRow, items []schemas.ItemRow) error {
-	if w.done {
-		return fmt.Errorf("load: add %s: %w", w.p, ErrClosed)
-	}
-	if w.err != nil {
-		return w.err
-	}
-	if err := w.add(inv, items); err != nil {
-		w.err = fmt.Errorf("load: add %s invoice=%d: %w", w.p, inv.InvoiceID, err)
-		return w.err
-	}
-	return nil
-}
-
-func (w *PeriodWriter) add(inv schemas.InvoiceRow, items []schemas.ItemRow) error {
-	if w.n > 0 && inv.InvoiceID <= w.lastID {
-		return fmt.Errorf("after invoice=%d: invoices must arrive in increasing invoice_id order", w.lastID)
-	}
-	if inv.ItemRows != int64(len(items)) {
-		return fmt.Errorf("item_rows = %d but %d items given", inv.ItemRows, len(items))
-	}
-	// Sort a permutation, not a copy of the rows: a copy of a big
-	// invoice's rows would double the writer's share of the memory.
-	w.order = w.order[:0]
-	for i := range items {
-		w.order = append(w.order, int32(i))
-	}
-	slices.SortFunc(w.order, func(a, b int32) int {
-		switch x, y := items[a].ItemID, items[b].ItemID; {
-		case x < y:
-			return -1
-		case x > y:
-			return 1
-		}
-		return 0
-	})
-	for k, i := range w.order {
-		it := &items[i]
-		if it.InvoiceID != inv.InvoiceID {
-			return fmt.Errorf("item=%d belongs to invoice=%d", it.ItemID, it.InvoiceID)
-		}
-		if k > 0 && it.ItemID == items[w.order[k-1]].ItemID {
-			return fmt.Errorf("item=%d appears twice", it.ItemID)
-		}
-	}
-	return w.write(inv, func(yield func(*schemas.ItemRow, error) bool) {
-		for _, i := range w.order {
-			if !yield(&items[i], nil) {
-				return
-			}
-		}
-	})
-}
-
 // AddRows appends one invoice and its items, pulled one at a time from
 // rows in increasing item_id order (the API's order), so that no caller
 // needs a whole invoice's rows at once. The rows must belong to inv and
-// number inv.ItemRows; each *ItemRow is copied before the next is pulled,
-// but what its pointer fields point to is read later: it must stay valid
-// until HeldRows more rows have been pulled (or AddRows returns). An error from rows is returned as it is. The first error is sticky: the
-// writer then only Aborts. For the same rows, the files are the same as
-// Add's.
+// number inv.ItemRows. A yielded row, and what its pointer fields point
+// to, needs to stay valid only until the next row is pulled: AddRows
+// copies what it keeps into its own storage. Invoices must arrive in
+// increasing invoice_id order. An error from rows is returned as it is.
+// The first error is sticky: the writer then only Aborts.
 func (w *PeriodWriter) AddRows(inv schemas.InvoiceRow, rows iter.Seq2[*schemas.ItemRow, error]) error {
 	if w.done {
 		return fmt.Errorf("load: add %s: %w", w.p, ErrClosed)
@@ -190,30 +121,30 @@ type sourceError struct{ err error }
 func (e sourceError) Error() string { return e.err.Error() }
 
 // write writes inv and its rows, which must come in increasing item_id
-// order, through a small reused buffer.
+// order, through a small reused buffer of copies.
 func (w *PeriodWriter) write(inv schemas.InvoiceRow, rows iter.Seq2[*schemas.ItemRow, error]) error {
 	if err := w.inv.write([]schemas.InvoiceRow{inv}); err != nil {
 		return err
 	}
 	var n, last int64
+	if w.stores == nil {
+		w.scratch = make([]schemas.ItemRow, 0, addChunk)
+		w.stores = make([]rowStore, addChunk)
+	}
 	flush := func() error {
 		err := w.items.write(w.scratch)
-		clear(w.scratch) // hold no pointer into the caller's rows
 		w.scratch = w.scratch[:0]
 		return err
 	}
 	w.scratch = w.scratch[:0]
 	for r, err := range rows {
 		if err != nil {
-			clear(w.scratch)
 			return sourceError{err}
 		}
 		if r.InvoiceID != inv.InvoiceID {
-			clear(w.scratch)
 			return fmt.Errorf("item=%d belongs to invoice=%d", r.ItemID, r.InvoiceID)
 		}
 		if n > 0 && r.ItemID <= last {
-			clear(w.scratch)
 			if r.ItemID == last {
 				return fmt.Errorf("item=%d appears twice", r.ItemID)
 			}
@@ -221,7 +152,9 @@ func (w *PeriodWriter) write(inv schemas.InvoiceRow, rows iter.Seq2[*schemas.Ite
 		}
 		last = r.ItemID
 		n++
+		k := len(w.scratch)
 		w.scratch = append(w.scratch, *r)
+		w.stores[k].own(&w.scratch[k])
 		if len(w.scratch) == addChunk {
 			if err := flush(); err != nil {
 				return err
@@ -547,4 +480,45 @@ func checkRemote(ctx context.Context, b Bucket, key string, size int64, sum stri
 		return fmt.Errorf("check %s: got %d bytes sha256 %s, want %d bytes %s", key, n, got, size, sum)
 	}
 	return nil
+}
+
+// rowStore holds the values of one buffered row's pointer fields, so that
+// the buffer depends on nothing the caller may reuse. ownedRowFields in
+// the tests checks that own covers every pointer field of ItemRow.
+type rowStore struct {
+	ints [3]int64
+	decs [9]schemas.Decimal
+	strs [5]string
+	t    time.Time
+}
+
+// own copies what r's pointer fields point to into st and points them
+// there.
+func (st *rowStore) own(r *schemas.ItemRow) {
+	own(&r.ParentItemID, &st.ints[0])
+	own(&r.ResourceID, &st.ints[1])
+	own(&r.BillingItemID, &st.ints[2])
+	own(&r.CategoryName, &st.strs[0])
+	own(&r.ResourceService, &st.strs[1])
+	own(&r.HostName, &st.strs[2])
+	own(&r.DomainName, &st.strs[3])
+	own(&r.Location, &st.strs[4])
+	own(&r.RecurringFee, &st.decs[0])
+	own(&r.HourlyRecurringFee, &st.decs[1])
+	own(&r.OneTimeFee, &st.decs[2])
+	own(&r.SetupFee, &st.decs[3])
+	own(&r.LaborFee, &st.decs[4])
+	own(&r.RecurringTaxAmount, &st.decs[5])
+	own(&r.OneTimeTaxAmount, &st.decs[6])
+	own(&r.SetupTaxAmount, &st.decs[7])
+	own(&r.LaborTaxAmount, &st.decs[8])
+	own(&r.CreateDate, &st.t)
+}
+
+// own copies what *p points to into dst and points *p there.
+func own[T any](p **T, dst *T) {
+	if *p != nil {
+		*dst = **p
+		*p = dst
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -219,78 +220,78 @@ func (d Decimal) StringFixed(places int) string {
 // BigRat returns d as an exact rational, for sums that may exceed int64.
 func (d Decimal) BigRat() *big.Rat { return big.NewRat(int64(d), scaleFactor) }
 
-// Sum is an exact accumulator of Decimals that cannot overflow; use it for
-// totals over a whole period or account. It adds in an int64 and carries into
-// a big.Int only when that would overflow, so a sum costs no allocation per
-// value. The zero value is 0.
+// Sum is an exact, allocation-free accumulator of Decimals: a 128-bit
+// two's-complement count of 10^-MoneyScale units, which 2^64 values of any
+// size cannot overflow. Use it for every total (an invoice's items, a file,
+// a period, an account). The zero value is 0.
 type Sum struct {
-	small int64
-	carry *big.Int // nil until the int64 part first overflows
+	lo uint64
+	hi int64
 }
 
 // Add adds d to s.
 func (s *Sum) Add(d Decimal) {
-	r := s.small + int64(d)
-	if (d > 0 && r < s.small) || (d < 0 && r > s.small) { // int64 overflow
-		s.flush()
-		r = int64(d)
-	}
-	s.small = r
-}
-
-func (s *Sum) flush() {
-	if s.carry == nil {
-		s.carry = new(big.Int)
-	}
-	s.carry.Add(s.carry, big.NewInt(s.small))
-	s.small = 0
-}
-
-// value returns the exact sum as a new big.Int.
-func (s *Sum) value() *big.Int {
-	v := big.NewInt(s.small)
-	if s.carry != nil {
-		v.Add(v, s.carry)
-	}
-	return v
+	v := int64(d)
+	var carry uint64
+	s.lo, carry = bits.Add64(s.lo, uint64(v), 0)
+	s.hi += v>>63 + int64(carry) // v>>63 is the sign extension: 0 or -1
 }
 
 // AddSum adds t to s.
 func (s *Sum) AddSum(t *Sum) {
-	if t.carry != nil {
-		if s.carry == nil {
-			s.carry = new(big.Int)
-		}
-		s.carry.Add(s.carry, t.carry)
-	}
-	s.Add(Decimal(t.small))
+	var carry uint64
+	s.lo, carry = bits.Add64(s.lo, t.lo, 0)
+	s.hi += t.hi + int64(carry)
 }
 
 // Cmp compares s and t like big.Int.Cmp.
 func (s *Sum) Cmp(t *Sum) int {
-	if s.carry == nil && t.carry == nil {
-		switch {
-		case s.small < t.small:
-			return -1
-		case s.small > t.small:
-			return 1
-		}
-		return 0
+	switch {
+	case s.hi < t.hi:
+		return -1
+	case s.hi > t.hi:
+		return 1
+	case s.lo < t.lo:
+		return -1
+	case s.lo > t.lo:
+		return 1
 	}
-	return s.value().Cmp(t.value())
+	return 0
+}
+
+// Fits reports whether s is a valid DECIMAL(18,8) and returns it.
+func (s *Sum) Fits() (Decimal, bool) {
+	if (s.hi == 0 && s.lo <= maxUnits) || (s.hi == -1 && s.lo >= uint64(1<<64-maxUnits)) {
+		return Decimal(int64(s.lo)), true
+	}
+	return 0, false
+}
+
+// Equal reports whether s equals d.
+func (s *Sum) Equal(d Decimal) bool {
+	v, ok := s.Fits()
+	return ok && v == d
 }
 
 // Decimal returns the sum as a Decimal, or an error wrapping ErrDecimalRange.
 func (s *Sum) Decimal() (Decimal, error) {
-	v := s.value()
-	if !v.IsInt64() || v.Int64() > maxUnits || v.Int64() < -maxUnits {
-		return 0, fmt.Errorf("sum %s: %w", s.String(), ErrDecimalRange)
+	if d, ok := s.Fits(); ok {
+		return d, nil
 	}
-	return Decimal(v.Int64()), nil
+	return 0, fmt.Errorf("sum %s: %w", s.String(), ErrDecimalRange)
+}
+
+// value returns the exact sum as a new big.Int.
+func (s *Sum) value() *big.Int {
+	v := new(big.Int).Lsh(big.NewInt(s.hi), 64)
+	return v.Add(v, new(big.Int).SetUint64(s.lo))
 }
 
 // String formats the sum in plain notation like Decimal.String.
 func (s *Sum) String() string {
+	if d, ok := s.Fits(); ok {
+		return d.String()
+	}
 	v := s.value()
 	var q, r big.Int
 	abs := new(big.Int).Abs(v)
@@ -304,4 +305,13 @@ func (s *Sum) String() string {
 		out = "-" + out
 	}
 	return out
+}
+
+// StringFixed formats s like Decimal.StringFixed when it fits a Decimal,
+// and like String otherwise.
+func (s *Sum) StringFixed(places int) string {
+	if d, ok := s.Fits(); ok {
+		return d.StringFixed(places)
+	}
+	return s.String()
 }

@@ -1,28 +1,36 @@
 // Package transform turns the SoftLayer shapes extract returns
 // (schemas.Invoice, schemas.InvoiceItem) into the rows load writes
 // (schemas.InvoiceRow, schemas.ItemRow). It is pure: no context, no I/O, no
-// clock, no logging.
+// clock, no logging, no state that changes. A Transformer holds only its
+// options; what each invoice yields comes back with its Stream for the
+// caller to count.
 //
-//   - Flatten orders an invoice's items parents before children (each
-//     top-level item followed by its descendants, depth first, in input
-//     order) and reports orphans, cycles and duplicate ids as *HierarchyError.
-//   - A CategoryMap maps the categoryCode of each top-level item to the
-//     SoftLayer service its resourceTableId belongs to; every row of the
-//     hierarchy gets resource_service and resource_id from its top-level
-//     item. An unknown code keeps resource_service NULL, is counted in Stats
-//     and reported once in Result.NewUnknownCodes (strict: *UnknownCategoryError).
-//   - Reconciliation checks each invoice's items against its totals and
-//     itemCount exactly; the ReconcilePolicy marks the invoice or fails
-//     (*ReconcileError).
-//   - The PIIPolicy decides what reaches the invoice contact columns: drop
-//     (default), hash (HMAC-SHA256 with a secret key) or keep.
+// The path the exporter uses, for invoices of any size, is two passes over
+// an invoice's items (which extract keeps outside the heap):
 //
-// Transformer.Invoice needs an invoice's items in memory. For invoices too
-// big for that, Transformer.Stream does the same in two passes over the
-// items: an Index keeps what the hierarchy, categories and reconciliation
-// need (32 bytes an item), then Stream.Row makes each row from the
-// item given again, in the same order.
+//  1. Index.Add, once per item, keeps what the hierarchy, the categories
+//     and the reconciliation need: 32 bytes an item, values only, nothing
+//     that points into an item.
+//  2. Transformer.Stream resolves the hierarchy (orphans, cycles and
+//     duplicate ids are a *HierarchyError), maps the categoryCode of each
+//     top-level item to the SoftLayer service its resourceTableId belongs
+//     to, reconciles the items against the invoice's totals and itemCount
+//     exactly, applies the PII policy and returns the invoices row.
+//  3. Stream.Row, once per item in the same order, makes its invoice_items
+//     row: every row gets resource_service and resource_id from its
+//     top-level item, its depth and top_level_item_id, and total_amount
+//     (its own fees and taxes). A row's pointer fields point into the item
+//     given or into the Stream: the row is valid while the item is and
+//     until the next Row; whoever keeps it longer copies it.
 //
-// Money stays exact (schemas.Decimal); a sum that does not fit DECIMAL(18,8)
-// is an error wrapping schemas.ErrDecimalRange, never rounded.
+// An unknown top-level code keeps resource_service NULL and is reported in
+// Stream.UnknownCodes (StrictCategories: *UnknownCategoryError). The
+// ReconcilePolicy marks an unreconciled invoice or fails (*ReconcileError).
+// The PIIPolicy decides what reaches the invoice contact columns: drop
+// (default), hash (HMAC-SHA256 with a secret key) or keep. IsPermanent
+// tells the errors a retry cannot fix (all of them concern the data).
+//
+// Money stays exact (schemas.Decimal, sums in schemas.Sum); a total that
+// does not fit DECIMAL(18,8) is an error wrapping schemas.ErrDecimalRange,
+// never rounded.
 package transform

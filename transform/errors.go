@@ -3,6 +3,7 @@ package transform
 import (
 	"errors"
 	"fmt"
+	"github.com/invoicelake/invoicelake/schemas"
 	"strings"
 )
 
@@ -112,3 +113,22 @@ func (e *ReconcileError) Error() string {
 
 // Is reports whether target is ErrUnreconciled.
 func (e *ReconcileError) Is(target error) bool { return target == ErrUnreconciled }
+
+// errInvalid marks an invoice that cannot be transformed as sent (a
+// missing createDate).
+var errInvalid = errors.New("invalid invoice")
+
+// IsPermanent reports whether err is an error of this package that the
+// same input would give again (every error Stream and Row return about the
+// data: a broken hierarchy, an unknown code under strict categories, an
+// unreconciled invoice under the fail policy, a total out of DECIMAL(18,8),
+// an invalid invoice): a retry cannot fix it.
+func IsPermanent(err error) bool {
+	var (
+		h *HierarchyError
+		u *UnknownCategoryError
+		r *ReconcileError
+	)
+	return errors.As(err, &h) || errors.As(err, &u) || errors.As(err, &r) ||
+		errors.Is(err, schemas.ErrDecimalRange) || errors.Is(err, errInvalid)
+}

@@ -51,12 +51,12 @@ const (
 
 type overflow struct {
 	pos int32
-	sum sum128
+	sum schemas.Sum
 }
 
 // itemSums are the reconciliation sums over an invoice's items.
 type itemSums struct {
-	total, recurring, recurringTax, oneTime, oneTimeTax sum128
+	total, recurring, recurringTax, oneTime, oneTimeTax schemas.Sum
 }
 
 // NewIndex returns an empty Index for invoice invoiceID; sizeHint is the
@@ -64,9 +64,6 @@ type itemSums struct {
 func NewIndex(invoiceID int64, sizeHint int) *Index {
 	return &Index{invoiceID: invoiceID, nodes: make([]node, 0, max(sizeHint, 0))}
 }
-
-// Len returns the number of items added.
-func (x *Index) Len() int { return len(x.nodes) }
 
 // Add records it, the next item of the invoice. It reads ID, InvoiceID,
 // ParentID, ResourceTableID, CategoryCode and the fees and taxes, and keeps
@@ -88,8 +85,8 @@ func (x *Index) Add(it *schemas.InvoiceItem) {
 		x.foreign = &HierarchyError{Kind: Foreign, InvoiceID: x.invoiceID, ItemID: it.ID, Other: id}
 	}
 	s := itemSum(it)
-	if d, ok := s.fits(); ok {
-		x.sums.total.add(d)
+	if d, ok := s.Fits(); ok {
+		x.sums.total.Add(d)
 	} else {
 		n.flags |= overflows
 		x.over = append(x.over, overflow{pos: pos, sum: s})
@@ -272,7 +269,7 @@ func (x *Index) resolve(visit func(pos int32)) error {
 func (x *Index) overflowErr(pos int32) error {
 	for _, o := range x.over {
 		if o.pos == pos {
-			_, err := o.sum.decimal()
+			_, err := o.sum.Decimal()
 			return err
 		}
 	}
@@ -286,7 +283,8 @@ func (x *Index) overflowErr(pos int32) error {
 func (x *Index) row(dst *schemas.ItemRow, it *schemas.InvoiceItem, pos int32, topRes *int64, utc *time.Time) error {
 	nd := &x.nodes[pos]
 	top := &x.nodes[nd.top]
-	total, err := itemSum(it).decimal()
+	s := itemSum(it)
+	total, err := s.Decimal()
 	if err != nil {
 		return fmt.Errorf("transform: invoice %d item %d: total_amount: %w", x.invoiceID, it.ID, err)
 	}
@@ -332,14 +330,14 @@ func (x *Index) row(dst *schemas.ItemRow, it *schemas.InvoiceItem, pos int32, to
 
 // itemSum is the item's own fees plus taxes (nil = 0). HourlyRecurringFee
 // is a rate, not an amount billed, and is excluded.
-func itemSum(it *schemas.InvoiceItem) sum128 {
-	var s sum128
+func itemSum(it *schemas.InvoiceItem) schemas.Sum {
+	var s schemas.Sum
 	for _, p := range [...]*schemas.Decimal{
 		it.RecurringFee, it.OneTimeFee, it.SetupFee, it.LaborFee,
 		it.RecurringTaxAmount, it.OneTimeTaxAmount, it.SetupTaxAmount, it.LaborTaxAmount,
 	} {
 		if p != nil {
-			s.add(*p)
+			s.Add(*p)
 		}
 	}
 	return s

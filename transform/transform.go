@@ -6,10 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"maps"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/invoicelake/invoicelake/schemas"
@@ -59,30 +58,16 @@ func (o Options) String() string {
 		o.Categories.Len(), o.StrictCategories, o.PII, key, o.Reconcile)
 }
 
-// Transformer turns invoices and their items into rows and keeps the run's
-// Stats. It is safe for concurrent use.
+// Transformer turns invoices and their items into rows. It holds only its
+// options, never changes and is safe for concurrent use: what an invoice
+// yields (its row, unknown codes, unmapped rows) comes back with its
+// Stream, for the caller to count.
 type Transformer struct {
 	cats      *CategoryMap
 	strict    bool
 	pii       PIIPolicy
 	key       []byte
 	reconcile ReconcilePolicy
-
-	mu      sync.Mutex
-	stats   Stats
-	unknown map[string]int64
-}
-
-// Stats count what a Transformer has done.
-type Stats struct {
-	Invoices     int64 // invoices turned into rows (Invoice returned a Result)
-	Items        int64 // item rows in those Results
-	Reconciled   int64 // invoices whose items matched every total and itemCount
-	Unreconciled int64 // invoices that did not: published marked (mark) or failed (fail)
-	UnmappedRows int64 // item rows with resource_service NULL (unknown or no-service top-level code)
-	// UnknownCategories counts top-level items per categoryCode missing from
-	// the category map.
-	UnknownCategories map[string]int64
 }
 
 // New returns a Transformer, or an error naming an invalid option.
@@ -92,7 +77,6 @@ func New(opts Options) (*Transformer, error) {
 		strict:    opts.StrictCategories,
 		pii:       opts.PII,
 		reconcile: opts.Reconcile,
-		unknown:   make(map[string]int64),
 	}
 	switch t.pii {
 	case "":
@@ -119,66 +103,46 @@ func New(opts Options) (*Transformer, error) {
 	return t, nil
 }
 
-// Result is one invoice's rows.
-type Result struct {
-	Period  schemas.Period     // the partition: PeriodOf(invoice createDate), in the API's offset
-	Invoice schemas.InvoiceRow // the invoices row
-	Items   []schemas.ItemRow  // the invoice_items rows, parents before children
-	// NewUnknownCodes lists top-level category codes this Transformer had
-	// not seen before, for the caller to warn about once each.
-	NewUnknownCodes []string
-}
-
-// Invoice flattens items (every item of inv, at every level), maps
-// categories, reconciles and applies the PII policy. Errors: a
-// *HierarchyError (see Flatten), an *UnknownCategoryError under
-// StrictCategories, a *ReconcileError under ReconcileFail, or an error
-// wrapping schemas.ErrDecimalRange when a total does not fit DECIMAL(18,8).
-//
-// The rows share pointer fields with items; do not modify items afterwards.
-// Stream does the same one row at a time, without holding the items.
-func (t *Transformer) Invoice(inv schemas.Invoice, items []schemas.InvoiceItem) (Result, error) {
-	if inv.CreateDate.IsZero() {
-		return Result{}, fmt.Errorf("transform: invoice %d: createDate missing", inv.ID)
-	}
-	x := Index{invoiceID: inv.ID, nodes: make([]node, 0, len(items))}
-	for i := range items {
-		x.Add(&items[i])
-	}
-	cat := t.categorize(&x)
-	rows := make([]schemas.ItemRow, len(items))
-	if err := flatten(&x, items, rows); err != nil {
-		return Result{}, err
-	}
-	row, fresh, err := t.finish(&inv, &x, &cat)
-	if err != nil {
-		return Result{}, err
-	}
-	return Result{Period: schemas.PeriodOf(inv.CreateDate), Invoice: row, Items: rows, NewUnknownCodes: fresh}, nil
-}
-
 // Stream is one invoice turned into rows one at a time: its invoices row
 // is known, and Row makes its invoice_items rows from a second pass over
 // the items. It is not safe for concurrent use.
 type Stream struct {
-	Period          schemas.Period     // the partition: PeriodOf(invoice createDate), in the API's offset
-	Invoice         schemas.InvoiceRow // the invoices row; Invoice.ItemRows rows follow
-	NewUnknownCodes []string           // as in Result
+	Period  schemas.Period     // the partition: PeriodOf(invoice createDate), in the API's offset
+	Invoice schemas.InvoiceRow // the invoices row; Invoice.ItemRows rows follow
+	// UnknownCodes are the invoice's top-level category codes missing from
+	// the category map, in input order, with their number of top-level
+	// items; their rows have resource_service NULL (under
+	// StrictCategories, Stream fails instead).
+	UnknownCodes []CodeCount
+	// UnmappedRows counts the item rows whose resource_service is NULL
+	// (an unknown code, or one the map says has no service).
+	UnmappedRows int64
 
 	x       *Index
 	next    int32
 	lastTop int32
-	lastRes *int64
+	lastRes *int64 // the resource id of lastTop, owned by the Stream
 }
 
-// Stream checks inv and x, its Index, as Invoice checks inv and its items
-// (same errors, same Stats) and returns the invoice's row. The item rows
-// then come from Stream.Row, one per item given again in the order of
-// x.Add; they are the rows Invoice returns, in that order instead of
-// parents before children. x must not be used otherwise afterwards.
+// CodeCount is a category code and a number of items.
+type CodeCount struct {
+	Code  string
+	Items int64
+}
+
+// Stream checks inv and x, its Index (the hierarchy, the categories, the
+// totals), and returns the invoice's row. The item rows then come from
+// Stream.Row, one per item given again in the order of x.Add. x must not
+// be used otherwise afterwards.
+//
+// Errors: a *HierarchyError (an orphan, a cycle, a duplicate id, an item
+// of another invoice), an *UnknownCategoryError under StrictCategories, a
+// *ReconcileError under ReconcileFail, or an error wrapping
+// schemas.ErrDecimalRange when a total does not fit DECIMAL(18,8). All are
+// permanent (IsPermanent): the same items give the same error.
 func (t *Transformer) Stream(inv schemas.Invoice, x *Index) (*Stream, error) {
 	if inv.CreateDate.IsZero() {
-		return nil, fmt.Errorf("transform: invoice %d: createDate missing", inv.ID)
+		return nil, fmt.Errorf("transform: invoice %d: createDate missing: %w", inv.ID, errInvalid)
 	}
 	if x.invoiceID != inv.ID {
 		return nil, fmt.Errorf("transform: invoice %d: stream with the index of invoice %d", inv.ID, x.invoiceID)
@@ -190,15 +154,30 @@ func (t *Transformer) Stream(inv schemas.Invoice, x *Index) (*Stream, error) {
 	if err := x.resolve(nil); err != nil {
 		return nil, err
 	}
-	row, fresh, err := t.finish(&inv, x, &cat)
+	if cat.strict != nil {
+		return nil, cat.strict
+	}
+	row, err := t.invoiceRow(&inv, x)
 	if err != nil {
 		return nil, err
 	}
-	return &Stream{Period: schemas.PeriodOf(inv.CreateDate), Invoice: row, NewUnknownCodes: fresh, x: x, lastTop: -1}, nil
+	if !row.Reconciled && t.reconcile == ReconcileFail {
+		return nil, &ReconcileError{InvoiceID: inv.ID, Issues: strings.Split(*row.ReconcileIssues, "; ")}
+	}
+	var unmapped int64
+	for i := range x.nodes {
+		if x.svc(x.nodes[x.nodes[i].top].code) == nil {
+			unmapped++
+		}
+	}
+	return &Stream{Period: schemas.PeriodOf(inv.CreateDate), Invoice: row, UnknownCodes: cat.unknown,
+		UnmappedRows: unmapped, x: x, lastTop: -1}, nil
 }
 
 // Row fills dst with the row of it, the next item in the order of
-// Index.Add. The row shares pointer fields with it.
+// Index.Add. The row's pointer fields point into it or into the Stream:
+// it is valid while it is and until the next Row. The Stream keeps
+// nothing of it.
 func (s *Stream) Row(dst *schemas.ItemRow, it *schemas.InvoiceItem) error {
 	x := s.x
 	k := s.next
@@ -209,10 +188,9 @@ func (s *Stream) Row(dst *schemas.ItemRow, it *schemas.InvoiceItem) error {
 		return fmt.Errorf("transform: invoice %d: row %d: got item %d, want item %d (items must come in the order they were indexed)",
 			x.invoiceID, k, it.ID, nd.id)
 	}
-	top := x.nodes[k].top
-	if top == k {
-		s.lastTop, s.lastRes = k, it.ResourceTableID
-	} else if top != s.lastTop {
+	// The resource id comes from the Index (a value), never from an item:
+	// a top-level item may be thousands of rows before its children.
+	if top := x.nodes[k].top; top != s.lastTop {
 		s.lastTop, s.lastRes = top, x.topRes(top)
 	}
 	if err := x.row(dst, it, k, s.lastRes, nil); err != nil {
@@ -227,9 +205,8 @@ func (s *Stream) Rows() int { return len(s.x.nodes) }
 
 // categorized is what categorize found in an Index.
 type categorized struct {
-	codes  []string // distinct unknown top-level codes of the invoice
-	items  []int64  // top-level items per codes entry
-	strict error    // under StrictCategories, the first unknown top-level item's error
+	unknown []CodeCount // distinct unknown top-level codes of the invoice
+	strict  error       // under StrictCategories, the first unknown top-level item's error
 }
 
 // categorize sets the service of each top-level item of x and collects the
@@ -252,74 +229,14 @@ func (t *Transformer) categorize(x *Index) categorized {
 			}
 			continue
 		}
-		k := indexOf(c.codes, code)
+		k := slices.IndexFunc(c.unknown, func(cc CodeCount) bool { return cc.Code == code })
 		if k < 0 {
-			c.codes = append(c.codes, code)
-			c.items = append(c.items, 0)
-			k = len(c.codes) - 1
+			c.unknown = append(c.unknown, CodeCount{Code: code})
+			k = len(c.unknown) - 1
 		}
-		c.items[k]++
+		c.unknown[k].Items++
 	}
 	return c
-}
-
-// finish builds the invoice's row from its resolved, categorized Index and
-// counts the invoice in t's Stats. It returns the unknown codes t had not
-// seen before.
-func (t *Transformer) finish(inv *schemas.Invoice, x *Index, cat *categorized) (schemas.InvoiceRow, []string, error) {
-	if cat.strict != nil {
-		return schemas.InvoiceRow{}, nil, cat.strict
-	}
-	var unmapped int64
-	for i := range x.nodes {
-		if x.svc(x.nodes[x.nodes[i].top].code) == nil {
-			unmapped++
-		}
-	}
-	row, err := t.invoiceRow(inv, x)
-	if err != nil {
-		return schemas.InvoiceRow{}, nil, err
-	}
-
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if !row.Reconciled {
-		t.stats.Unreconciled++
-		if t.reconcile == ReconcileFail {
-			return schemas.InvoiceRow{}, nil, &ReconcileError{InvoiceID: inv.ID, Issues: strings.Split(*row.ReconcileIssues, "; ")}
-		}
-	} else {
-		t.stats.Reconciled++
-	}
-	t.stats.Invoices++
-	t.stats.Items += int64(len(x.nodes))
-	t.stats.UnmappedRows += unmapped
-	var fresh []string
-	for k, code := range cat.codes {
-		if _, seen := t.unknown[code]; !seen {
-			fresh = append(fresh, code)
-		}
-		t.unknown[code] += cat.items[k]
-	}
-	return row, fresh, nil
-}
-
-// Stats returns a copy of the counts so far.
-func (t *Transformer) Stats() Stats {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s := t.stats
-	s.UnknownCategories = maps.Clone(t.unknown)
-	return s
-}
-
-func indexOf(s []string, v string) int {
-	for i := range s {
-		if s[i] == v {
-			return i
-		}
-	}
-	return -1
 }
 
 // invoiceRow builds inv's row: UTC times, totals, reconciliation, contact.
@@ -344,7 +261,7 @@ func (t *Transformer) invoiceRow(inv *schemas.Invoice, x *Index) (schemas.Invoic
 		ItemRows:                       int64(len(x.nodes)),
 	}
 	issues, total := reconcile(inv, &x.sums, int64(len(x.nodes)))
-	d, err := total.decimal()
+	d, err := total.Decimal()
 	if err != nil {
 		return row, fmt.Errorf("transform: invoice %d: items_total_amount: %w", inv.ID, err)
 	}
@@ -369,14 +286,14 @@ func utcPtr(t *time.Time) *time.Time {
 // totals and itemCount. It returns the issues ("" when none) and the sum of
 // the rows' total_amount. A breakdown the API did not send (nil) is not
 // checked.
-func reconcile(inv *schemas.Invoice, s *itemSums, n int64) (string, sum128) {
+func reconcile(inv *schemas.Invoice, s *itemSums, n int64) (string, schemas.Sum) {
 	total, recurring, recurringTax, oneTime, oneTimeTax := s.total, s.recurring, s.recurringTax, s.oneTime, s.oneTimeTax
 	preTax := recurring
-	preTax.addSum(oneTime)
+	preTax.AddSum(&oneTime)
 
 	var b []byte
-	check := func(name string, items sum128, invoice *schemas.Decimal) {
-		if invoice == nil || items.equal(*invoice) {
+	check := func(name string, items schemas.Sum, invoice *schemas.Decimal) {
+		if invoice == nil || items.Equal(*invoice) {
 			return
 		}
 		if len(b) > 0 {
@@ -384,7 +301,7 @@ func reconcile(inv *schemas.Invoice, s *itemSums, n int64) (string, sum128) {
 		}
 		b = append(b, name...)
 		b = append(b, ": items "...)
-		b = append(b, items.String()...)
+		b = append(b, items.StringFixed(2)...)
 		b = append(b, " != invoice "...)
 		b = append(b, invoice.StringFixed(2)...)
 	}
@@ -406,9 +323,9 @@ func reconcile(inv *schemas.Invoice, s *itemSums, n int64) (string, sum128) {
 	return string(b), total
 }
 
-func addPtr(s *sum128, d *schemas.Decimal) {
+func addPtr(s *schemas.Sum, d *schemas.Decimal) {
 	if d != nil {
-		s.add(*d)
+		s.Add(*d)
 	}
 }
 

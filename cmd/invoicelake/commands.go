@@ -7,6 +7,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"iter"
 	"slices"
 	"time"
 
@@ -21,7 +23,15 @@ import (
 type State struct {
 	LastSuccess time.Time `json:"last_success"`
 	LastRunID   string    `json:"last_run_id"`
-	Watermark   time.Time `json:"watermark"` // latest modifyDate seen by a successful run
+	// Watermark is when the last successful run started, before its first
+	// API call. The next run re-exports every period holding an invoice
+	// modified at or after Watermark - incremental.safety_margin. It is
+	// not the largest modifyDate the run saw: an invoice of a period
+	// outside the plan, modified while the run was exporting, has a
+	// modifyDate earlier than invoices the run read later, and would be
+	// missed. The margin (48h by default) absorbs a skew between this
+	// machine's clock and the API's.
+	Watermark time.Time `json:"watermark"`
 }
 
 const stateKey = "_state/state.json"
@@ -110,6 +120,7 @@ func (m *Main) runIncremental(ctx context.Context, p *pipeline, dry bool, now ti
 	if dry {
 		return nil, m.dryRun(ctx, p, periods)
 	}
+	st.Watermark = now.UTC() // for the state this run writes if it succeeds
 	return m.execute(ctx, p, "run", periods, &st, allowShrink, before)
 }
 
@@ -168,7 +179,7 @@ func planIncremental(ctx context.Context, p *pipeline, st State, found bool, now
 
 // execute runs the pipeline, then records the summary (and, for `run`, the
 // new state) in the lake. The summary's counters are this run's alone.
-func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods []schemas.Period, st *State, allowShrink bool, before counters) (*Summary, error) {
+func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods []schemas.Period, st *State, allowShrink bool, before extract.Stats) (*Summary, error) {
 	runID := newRunID(time.Now())
 	watermark := time.Time{}
 	if st != nil {
@@ -176,10 +187,8 @@ func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods
 	}
 	sum, err := p.runOnce(ctx, periods, load.RunInfo{RunID: runID, Watermark: watermark, AllowShrink: allowShrink})
 	sum.Command = command
-	sum.finish(err, statsSince(before.extract, p.client.Stats()), transformStatsSince(before.transform, p.tr.Stats()))
-	if st != nil && sum.Watermark.Before(st.Watermark) {
-		sum.Watermark = st.Watermark
-	}
+	sum.Watermark = watermark
+	sum.finish(err, statsSince(before, p.client.Stats()))
 	sum.log(p.log)
 	wctx := context.WithoutCancel(ctx)
 	if werr := p.lake.WriteJSON(wctx, "_runs/"+runID+".json", sum); werr != nil && !errors.Is(werr, load.ErrNotClaimed) {
@@ -200,14 +209,9 @@ func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods
 	return sum, nil
 }
 
-// counters are the stages' counters at one instant; the pipeline's client
-// and transformer count from their creation, which serve shares across runs.
-type counters struct {
-	extract   extract.Stats
-	transform transform.Stats
-}
-
-func (p *pipeline) snapshot() counters { return counters{p.client.Stats(), p.tr.Stats()} }
+// snapshot returns the client's counters now: it counts from its creation,
+// and serve keeps one client across runs.
+func (p *pipeline) snapshot() extract.Stats { return p.client.Stats() }
 
 // newRunID names a run by its start time, with a random suffix so that two
 // runs started in the same millisecond differ; data objects never carry it.
@@ -253,6 +257,7 @@ func (m *Main) verify(ctx context.Context, args []string) error {
 	c.register(fs)
 	from := fs.String("from", "", "first billing period, YYYY-MM (default: every published period)")
 	to := fs.String("to", "", "last billing period, YYYY-MM")
+	deep := fs.Bool("deep", false, "also re-read every item from the API and compare every column of every row")
 	var periods []schemas.Period
 	p, err := m.setup(ctx, fs, &c, args, func(*configs.Config) error {
 		if *from == "" && *to == "" {
@@ -276,18 +281,44 @@ func (m *Main) verify(ctx context.Context, args []string) error {
 			return fmt.Errorf("verify: %s: %w", p.lake.Where(load.ManifestsDir), errNothingPublished)
 		}
 	}
-	return m.verifyPeriods(ctx, p, periods)
+	return m.verifyPeriods(ctx, p, periods, *deep)
 }
 
-// ErrMismatch is returned by verify when the lake and the API disagree.
+// ErrMismatch is returned by verify when the lake and the API disagree, or
+// a row breaks the lake's rules (exit code 3).
 var ErrMismatch = errors.New("the lake does not match the API")
 
 // errNothingPublished: verify found a lake with no published period.
 var errNothingPublished = usageError{errors.New("no billing period is published in this lake (nothing to verify)")}
 
-func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas.Period) error {
+// maxShown is how many row problems verify prints; all are counted.
+const maxShown = 10
+
+// problems collects what verify finds, printing the first maxShown.
+type problems struct {
+	w     io.Writer
+	count int
+}
+
+func (ps *problems) add(period schemas.Period, msg string) {
+	ps.count++
+	if ps.count <= maxShown {
+		fmt.Fprintf(ps.w, "  %s: %s\n", period, msg)
+	} else if ps.count == maxShown+1 {
+		fmt.Fprintf(ps.w, "  ... (more problems are counted, not shown)\n")
+	}
+}
+
+// verifyPeriods checks each period three ways: its files against its
+// manifest and its totals against the API's listing (counts, sums); every
+// row against the lake's rules (transform.CheckRows: parents, top-level
+// item, depth, resource attribution, no id twice; each invoice's item_rows);
+// and, with deep, every column of every row against the API's items
+// (transform.DiffItem).
+func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas.Period, deep bool) error {
 	fmt.Fprintf(m.Stdout, "%-8s %-22s %-22s %-40s %s\n", "period", "invoices lake/api", "items lake/api", "invoice_total_amount lake/api", "ok")
 	bad := 0
+	ps := &problems{w: m.Stdout}
 	for _, per := range periods {
 		got, err := p.lake.Summarize(ctx, per)
 		if err != nil {
@@ -308,22 +339,157 @@ func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas
 			}
 		}
 		ok := got.Invoices == invoices && got.Items == items && got.InvoiceTotal.Cmp(&total) == 0 && got.DistinctItemIDs == got.Items
+		before := ps.count
+		if err := checkPeriodRows(ctx, p, per, ps); err != nil {
+			return fmt.Errorf("verify: period %s: %w", per, err)
+		}
+		if deep {
+			if err := compareWithAPI(ctx, p, per, ps); err != nil {
+				return fmt.Errorf("verify: period %s: %w", per, err)
+			}
+		}
+		ok = ok && ps.count == before
 		mark := "yes"
 		if !ok {
 			mark = "NO"
 			bad++
 			p.log.Error("period does not match the API", "period", per, "lake_invoices", got.Invoices, "api_invoices", invoices,
 				"lake_items", got.Items, "api_items", items, "lake_total", got.InvoiceTotal.String(), "api_total", total.String(),
-				"distinct_item_ids", got.DistinctItemIDs)
+				"distinct_item_ids", got.DistinctItemIDs, "row_problems", ps.count-before)
 		}
 		fmt.Fprintf(m.Stdout, "%-8s %-22s %-22s %-40s %s\n", per,
 			fmt.Sprintf("%d/%d", got.Invoices, invoices), fmt.Sprintf("%d/%d", got.Items, items),
 			got.InvoiceTotal.String()+"/"+total.String(), mark)
 	}
 	if bad > 0 {
-		return fmt.Errorf("verify: %d of %d periods differ (rerun `invoicelake export` for them): %w", bad, len(periods), ErrMismatch)
+		return fmt.Errorf("verify: %d of %d periods differ, %d row problems (rerun `invoicelake export` for them): %w", bad, len(periods), ps.count, ErrMismatch)
 	}
-	fmt.Fprintf(m.Stdout, "all %d periods match the API\n", len(periods))
+	what := "counts, totals and row rules"
+	if deep {
+		what = "counts, totals, row rules and every column of every row"
+	}
+	fmt.Fprintf(m.Stdout, "all %d periods match the API (%s)\n", len(periods), what)
+	return nil
+}
+
+// checkPeriodRows checks every item row of per against the lake's rules,
+// one invoice at a time (rows come sorted by invoice), and each invoice's
+// item_rows against its rows.
+func checkPeriodRows(ctx context.Context, p *pipeline, per schemas.Period, ps *problems) error {
+	want := map[int64]int64{} // invoice -> item_rows
+	for r, err := range p.lake.InvoiceRows(ctx, per) {
+		if err != nil {
+			return err
+		}
+		want[r.InvoiceID] = r.ItemRows
+	}
+	var keys []transform.RowKey
+	flush := func() {
+		if len(keys) == 0 {
+			return
+		}
+		inv := keys[0].InvoiceID
+		for _, pr := range transform.CheckRows(inv, keys) {
+			ps.add(per, pr.String())
+		}
+		n, ok := want[inv]
+		switch {
+		case !ok:
+			ps.add(per, fmt.Sprintf("invoice %d: %d item rows but no invoices row", inv, len(keys)))
+		case n != int64(len(keys)):
+			ps.add(per, fmt.Sprintf("invoice %d: %d item rows, its invoices row says item_rows %d", inv, len(keys), n))
+		}
+		delete(want, inv)
+		keys = keys[:0]
+	}
+	for r, err := range p.lake.ItemRows(ctx, per) {
+		if err != nil {
+			return err
+		}
+		if len(keys) > 0 && r.InvoiceID != keys[0].InvoiceID {
+			flush()
+		}
+		keys = append(keys, transform.KeyOf(&r))
+	}
+	flush()
+	for inv, n := range want {
+		if n != 0 {
+			ps.add(per, fmt.Sprintf("invoice %d: item_rows %d but no item rows", inv, n))
+		}
+	}
+	return nil
+}
+
+// compareWithAPI reads every item of per's invoices from the API and
+// compares it with the lake's row, column by column; rows on one side only
+// are problems too. Both sides come sorted by (invoice, item).
+func compareWithAPI(ctx context.Context, p *pipeline, per schemas.Period, ps *problems) error {
+	next, stop := iter.Pull2(p.lake.ItemRows(ctx, per))
+	defer stop()
+	var row schemas.ItemRow // the current lake row (the consumer's own)
+	have := false
+	pull := func() error {
+		r, err, ok := next()
+		if err != nil {
+			return err
+		}
+		row, have = r, ok
+		return nil
+	}
+	if err := pull(); err != nil {
+		return err
+	}
+	for iw, err := range p.client.InvoicesWithItems(ctx, []extract.InvoiceQuery{{Window: schemas.Window{From: per, To: per}}}) {
+		if err != nil {
+			return err
+		}
+		inv := iw.Invoice.ID
+		// Lake rows of invoices the API does not list (before this one).
+		for have && row.InvoiceID < inv {
+			ps.add(per, fmt.Sprintf("invoice %d item %d: in the lake, not in the API", row.InvoiceID, row.ItemID))
+			if err := pull(); err != nil {
+				iw.Items.Close()
+				return err
+			}
+		}
+		for it, err := range iw.Items.Items() {
+			if err != nil {
+				iw.Items.Close()
+				return err
+			}
+			for have && row.InvoiceID == inv && row.ItemID < it.ID {
+				ps.add(per, fmt.Sprintf("invoice %d item %d: in the lake, not in the API", inv, row.ItemID))
+				if err := pull(); err != nil {
+					iw.Items.Close()
+					return err
+				}
+			}
+			if !have || row.InvoiceID != inv || row.ItemID != it.ID {
+				ps.add(per, fmt.Sprintf("invoice %d item %d: in the API, not in the lake", inv, it.ID))
+				continue
+			}
+			for _, d := range transform.DiffItem(&row, it) {
+				ps.add(per, fmt.Sprintf("invoice %d item %d: %s", inv, it.ID, d))
+			}
+			if err := pull(); err != nil {
+				iw.Items.Close()
+				return err
+			}
+		}
+		iw.Items.Close()
+		for have && row.InvoiceID == inv {
+			ps.add(per, fmt.Sprintf("invoice %d item %d: in the lake, not in the API", inv, row.ItemID))
+			if err := pull(); err != nil {
+				return err
+			}
+		}
+	}
+	for have {
+		ps.add(per, fmt.Sprintf("invoice %d item %d: in the lake, not in the API", row.InvoiceID, row.ItemID))
+		if err := pull(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -416,6 +416,12 @@ func TestIncrementalRunFollowsTheClock(t *testing.T) {
 		}
 		cur = schemas.PeriodOf(sim.Now().In(central)).String()
 		assertLakeIsTruth(t, dir, sim.Truth(), start, cur)
+		// The watermark is when the run started (the clock it was given),
+		// not the largest modifyDate it read.
+		var st State
+		if err := lake().ReadJSON(t.Context(), stateKey, &st, ""); err != nil || !st.Watermark.Equal(sim.Now()) {
+			t.Errorf("step %d: state watermark %v (%v), want the run's start %v", step, st.Watermark, err, sim.Now().UTC())
+		}
 		after := runIDs()
 		curP, _ := schemas.ParsePeriod(cur)
 		lookback := map[string]bool{cur: true, curP.AddMonths(-1).String(): true}

@@ -19,6 +19,7 @@ const (
 	exitOK        = 0
 	exitTransient = 1   // worth a retry: network, 5xx, rate limits, a held lock
 	exitUsage     = 2   // usage, configuration, credentials, permanent API, lake or data errors
+	exitMismatch  = 3   // verify: the lake differs from the API or breaks a row rule
 	exitCancelled = 130 // SIGINT/SIGTERM
 )
 
@@ -45,6 +46,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &ue):
 		return exitUsage
+	case errors.Is(err, ErrMismatch):
+		return exitMismatch
 	case extract.IsPermanent(err), load.IsPermanent(err), isPermanentTransform(err):
 		return exitUsage
 	case isTLSMisconfiguration(err):
@@ -53,14 +56,7 @@ func exitCode(err error) int {
 	return exitTransient
 }
 
-func isPermanentTransform(err error) bool {
-	var (
-		h *transform.HierarchyError
-		u *transform.UnknownCategoryError
-		r *transform.ReconcileError
-	)
-	return errors.As(err, &h) || errors.As(err, &u) || errors.As(err, &r)
-}
+func isPermanentTransform(err error) bool { return transform.IsPermanent(err) }
 
 // isTLSMisconfiguration reports an https:// endpoint that answers in plain
 // HTTP (or not in TLS at all), or whose certificate does not verify: the
@@ -115,6 +111,8 @@ func (m *Main) exit(err error) int {
 			} else {
 				hint = " (permanent: a retry fails the same way)"
 			}
+		case exitMismatch:
+			hint = " (rerun `invoicelake export` for the periods shown, then verify again)"
 		}
 		fmt.Fprintf(m.Stderr, "invoicelake: %v%s\n", err, hint)
 	}

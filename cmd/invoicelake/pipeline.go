@@ -76,8 +76,8 @@ func (m *Main) transformer(cfg configs.Config) (*transform.Transformer, error) {
 	var key []byte
 	if cfg.Transform.PII == "hash" {
 		v, ok := m.LookupEnv(cfg.Transform.PIIKeyEnv)
-		if !ok || len(v) < 16 {
-			return nil, usageErrorf("transform.pii is hash: set %s to a secret key of at least 16 characters", cfg.Transform.PIIKeyEnv)
+		if !ok || len(v) < transform.MinPIIKeyLen {
+			return nil, usageErrorf("transform.pii is hash: set %s to a secret key of at least %d characters", cfg.Transform.PIIKeyEnv, transform.MinPIIKeyLen)
 		}
 		key = []byte(v)
 	}
@@ -95,13 +95,7 @@ func (m *Main) transformer(cfg configs.Config) (*transform.Transformer, error) {
 }
 
 func (m *Main) openLake(ctx context.Context, cfg configs.Config, log *slog.Logger) (*load.Lake, error) {
-	b, err := load.OpenLocation(ctx, cfg.Lake.Location, load.S3Config{
-		Region:    cfg.Lake.S3.Region,
-		Endpoint:  cfg.Lake.S3.Endpoint,
-		PathStyle: cfg.Lake.S3.PathStyle,
-		SSE:       cfg.Lake.S3.SSE,
-		KMSKeyID:  cfg.Lake.S3.KMSKeyID,
-	})
+	b, err := load.OpenLocation(ctx, cfg.Lake.Location, cfg.Lake.S3.Load())
 	if err != nil {
 		return nil, fmt.Errorf("open lake: %w", err) // the error names the location, redacted
 	}
@@ -163,7 +157,7 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 		next++
 		return true, nil
 	}
-	for iw, err := range p.client.InvoicesWithSpillAll(ctx, queries) {
+	for iw, err := range p.client.InvoicesWithItems(ctx, queries) {
 		if err != nil {
 			return sum, abortOpen(w, err)
 		}
@@ -178,12 +172,12 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 				return sum, abortOpen(w, err)
 			}
 		}
-		n, err := p.invoice(w, iw)
+		s, err := p.invoice(w, iw)
 		if err != nil {
 			return sum, abortOpen(w, fmt.Errorf("period %s: %w", period, err))
 		}
-		sum.observe(iw.Invoice)
-		p.progress.invoice(n)
+		sum.observe(iw.Invoice, s, p.log)
+		p.progress.invoice(s.Rows())
 	}
 	for {
 		ok, err := advance()
@@ -200,27 +194,26 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 
 // invoice transforms one invoice and writes it to w in two passes over its
 // spilled items (the hierarchy first, then the rows in id order), so that
-// no whole invoice is held in memory. It closes the spill and returns the
-// number of item rows.
-func (p *pipeline) invoice(w *load.PeriodWriter, iw extract.InvoiceWithSpill) (int, error) {
+// no whole invoice is held in memory. Each stage keeps only values: the
+// spill reuses one item, Stream.Row fills one row from it, and AddRows
+// copies what it keeps before pulling the next. It closes the spill and
+// returns the invoice's Stream (its row and what the summary counts).
+func (p *pipeline) invoice(w *load.PeriodWriter, iw extract.InvoiceWithItems) (*transform.Stream, error) {
 	defer iw.Items.Close()
 	x := transform.NewIndex(iw.Invoice.ID, iw.Items.Len())
 	for it, err := range iw.Items.Keys() {
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		x.Add(it)
 	}
 	s, err := p.tr.Stream(iw.Invoice, x)
 	if err != nil {
-		return 0, err
-	}
-	for _, code := range s.NewUnknownCodes {
-		p.log.Warn("unknown top-level category code: resource_service left NULL (map it in transform.categories_file)", "category_code", code, "invoice_id", iw.Invoice.ID)
+		return nil, err
 	}
 	err = w.AddRows(s.Invoice, func(yield func(*schemas.ItemRow, error) bool) {
 		var row schemas.ItemRow
-		for it, err := range iw.Items.ItemsRing(load.HeldRows) {
+		for it, err := range iw.Items.Items() {
 			if err == nil {
 				err = s.Row(&row, it)
 			}
@@ -229,7 +222,7 @@ func (p *pipeline) invoice(w *load.PeriodWriter, iw extract.InvoiceWithSpill) (i
 			}
 		}
 	})
-	return s.Rows(), err
+	return s, err
 }
 
 // lock takes the lake's lock, polling every second for up to

@@ -29,6 +29,7 @@ type Summary struct {
 	Items        int64            `json:"items"`
 	Unreconciled int64            `json:"unreconciled_invoices"`
 	UnknownCodes map[string]int64 `json:"unknown_category_codes,omitempty"`
+	UnmappedRows int64            `json:"unmapped_rows"` // item rows with resource_service NULL
 	Bytes        int64            `json:"bytes_written"`
 	APICalls     int64            `json:"api_calls"`
 	Retries      int64            `json:"api_retries"`
@@ -57,11 +58,22 @@ func newSummary(runID string, periods []schemas.Period) *Summary {
 	return s
 }
 
-// observe records one invoice as it goes through; the watermark is the
-// latest modifyDate seen.
-func (s *Summary) observe(inv schemas.Invoice) {
-	if inv.ModifyDate != nil && inv.ModifyDate.After(s.Watermark) {
-		s.Watermark = inv.ModifyDate.UTC()
+// observe counts one transformed invoice and warns, once per run, about
+// each top-level category code the category map lacks.
+func (s *Summary) observe(inv schemas.Invoice, st *transform.Stream, log *slog.Logger) {
+	if !st.Invoice.Reconciled {
+		s.Unreconciled++
+	}
+	s.UnmappedRows += st.UnmappedRows
+	for _, c := range st.UnknownCodes {
+		if _, seen := s.UnknownCodes[c.Code]; !seen {
+			log.Warn("unknown top-level category code: resource_service left NULL (map it in transform.categories_file)",
+				"category_code", c.Code, "invoice_id", inv.ID)
+		}
+		if s.UnknownCodes == nil {
+			s.UnknownCodes = map[string]int64{}
+		}
+		s.UnknownCodes[c.Code] += c.Items
 	}
 }
 
@@ -81,7 +93,7 @@ func (s *Summary) published(p schemas.Period, m load.Manifest) {
 }
 
 // finish completes the summary with the stages' counters and the outcome.
-func (s *Summary) finish(err error, ex extract.Stats, tr transform.Stats) {
+func (s *Summary) finish(err error, ex extract.Stats) {
 	s.Finished = time.Now().UTC()
 	s.Duration = s.Finished.Sub(s.Started).Round(time.Millisecond).String()
 	s.OK = err == nil
@@ -93,8 +105,6 @@ func (s *Summary) finish(err error, ex extract.Stats, tr transform.Stats) {
 	s.RetryCauses = ex.Retries
 	s.PageHalvings = ex.PageSizeReductions
 	s.APIBytes = ex.Bytes
-	s.Unreconciled = tr.Unreconciled
-	s.UnknownCodes = tr.UnknownCategories
 }
 
 // statsSince returns the client's counters between two snapshots: one
@@ -112,18 +122,6 @@ func statsSince(before, after extract.Stats) extract.Stats {
 	d.DuplicatesDropped -= before.DuplicatesDropped
 	d.Backtracks -= before.Backtracks
 	d.ItemCountMismatch -= before.ItemCountMismatch
-	return d
-}
-
-// transformStatsSince is statsSince for the transformer's counters.
-func transformStatsSince(before, after transform.Stats) transform.Stats {
-	d := after
-	d.Invoices -= before.Invoices
-	d.Items -= before.Items
-	d.Reconciled -= before.Reconciled
-	d.Unreconciled -= before.Unreconciled
-	d.UnmappedRows -= before.UnmappedRows
-	d.UnknownCategories = mapSince(before.UnknownCategories, after.UnknownCategories)
 	return d
 }
 

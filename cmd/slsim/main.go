@@ -42,6 +42,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var now string
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8765", "listen address (loopback by default)")
 	fs.Int64Var(&o.Seed, "seed", 1, "seed of the simulated account")
+	fs.IntVar(&o.Accounts, "accounts", 1, fmt.Sprintf("number of accounts (1..%d), each with its own id, credentials and history", slsim.MaxAccounts))
 	fs.IntVar(&o.Months, "months", 24, "months of history before the clock")
 	fs.StringVar(&o.User, "user", slsim.DefaultUser, "classic API user name")
 	fs.StringVar(&o.APIKey, "api-key", slsim.DefaultAPIKey, "classic API key")
@@ -83,6 +84,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if o.RateLimit == 0 {
 		return c, usageError{errors.New("--rate-limit 0: use a negative value to turn the limit off")}
+	}
+	if o.Accounts < 1 || o.Accounts > slsim.MaxAccounts {
+		return c, usageError{fmt.Errorf("--accounts %d: want 1..%d", o.Accounts, slsim.MaxAccounts)}
 	}
 	return c, nil
 }
@@ -128,6 +132,11 @@ func serve(ctx context.Context, c config, stdout io.Writer) error {
 		})
 	}
 	fmt.Fprintf(stdout, "listening on http://%s/rest/v3.1/\n", srv.Addr())
+	for _, a := range sim.Accounts() {
+		cr := a.Credentials
+		fmt.Fprintf(stdout, "account %d id=%d user=%s api_key=%s iam_key=%s bearer_token=%s\n",
+			a.Index+1, a.ID, cr.User, cr.APIKey, cr.IAMKey, cr.BearerToken)
+	}
 	<-ctx.Done()
 	return srv.Close()
 }

@@ -19,6 +19,7 @@ import (
 //	POST /_sim/clock?advance=720h    move the clock forward (or back, "-24h")
 //	POST /_sim/clock?set=RFC3339     set the clock
 //	GET  /_sim/truth                 Truth at the current clock
+//	GET  /_sim/accounts              Accounts: ids and credentials
 //	GET  /_sim/stats                 Stats
 //	POST /_sim/stats/reset           ResetStats
 //	POST /_sim/fault?kind=K&n=N      InjectFault (kinds: FaultKind.String)
@@ -68,6 +69,8 @@ func (s *Sim) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		reply(map[string]string{"now": now.UTC().Format(time.RFC3339), "central": now.In(s.central).Format(dateLayout)})
 	case "/_sim/truth":
 		reply(s.Truth())
+	case "/_sim/accounts":
+		reply(s.Accounts())
 	case "/_sim/stats":
 		reply(s.Stats())
 	case "/_sim/stats/reset":

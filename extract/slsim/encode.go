@@ -45,7 +45,7 @@ func (e *encoder) record(r query.Record, t *query.Type, sel *query.Selection, f 
 			continue
 		}
 		v, _ := r.Field(name)
-		if v == nil && e.omitNull {
+		if v == nil && (e.omitNull || omitWhenNull[t][name]) {
 			continue
 		}
 		key(name)
@@ -59,6 +59,10 @@ func (e *encoder) record(r query.Record, t *query.Type, sel *query.Selection, f 
 		}
 		if p.Kind != query.Relational {
 			key(name)
+			if n, ok := v.(query.Number); ok && bareNumbers[t][name] {
+				writeBareNumber(e.w, n)
+				continue
+			}
 			e.value(v)
 			continue
 		}

@@ -3,6 +3,7 @@ package slsim
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -117,6 +118,7 @@ type Stats struct {
 	RateLimited  int64            `json:"rateLimited"`  // requests rejected by the rate limiter
 	Unauthorized int64            `json:"unauthorized"` // 401 answers
 	Total        int64            `json:"total"`        // API requests
+	ByAccount    map[string]int64 `json:"byAccount"`    // accepted API requests by account id
 	MaxPerSecond int              `json:"maxPerSecond"` // most API requests accepted in any sliding 1 s window
 }
 
@@ -130,6 +132,7 @@ func (st *statsState) init() {
 	if st.st.Requests == nil {
 		st.st.Requests = map[string]int64{}
 		st.st.Faults = map[string]int64{}
+		st.st.ByAccount = map[string]int64{}
 	}
 }
 
@@ -142,11 +145,12 @@ func (s *Sim) countRequest(method string) {
 	st.st.Requests[method]++
 }
 
-func (s *Sim) countAccepted(t time.Time) {
+func (s *Sim) countAccepted(t time.Time, account int64) {
 	st := &s.stats
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.init()
+	st.st.ByAccount[strconv.FormatInt(account, 10)]++
 	st.window = append(st.window, t)
 	cut := 0
 	for cut < len(st.window) && !st.window[cut].After(t.Add(-time.Second)) {
@@ -200,6 +204,10 @@ func (s *Sim) Stats() Stats {
 	out.Faults = make(map[string]int64, len(st.st.Faults))
 	for k, v := range st.st.Faults {
 		out.Faults[k] = v
+	}
+	out.ByAccount = make(map[string]int64, len(st.st.ByAccount))
+	for k, v := range st.st.ByAccount {
+		out.ByAccount[k] = v
 	}
 	return out
 }

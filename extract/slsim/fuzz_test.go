@@ -14,7 +14,7 @@ import (
 // FuzzRequest sends arbitrary paths and query strings through the handler
 // (no network): it must never panic, and every answer must be JSON.
 func FuzzRequest(f *testing.F) {
-	sim, err := New(Options{Seed: 3, Months: 3, Now: testNow, HeavyInvoiceItems: -1, RateLimit: -1})
+	sim, err := New(Options{Seed: 3, Months: 3, Now: testNow, HeavyInvoiceItems: -1, RateLimit: -1, Accounts: 2})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -24,6 +24,12 @@ func FuzzRequest(f *testing.F) {
 	f.Add("SoftLayer_Billing_Invoice/1/getObject.json", "")
 	f.Add("SoftLayer_Account/Invoices.json", "objectMask=filteredMask[items[id]]&objectFilter={\"invoices\":{\"items\":{\"id\":{\"operation\":\">+5\"}}}}")
 	f.Add("SoftLayer_Account/getBalance", "resultLimit=-1")
+	f.Add("SoftLayer_Account/getAllTopLevelBillingItems.json", "objectMask=mask[orderItem[order[userRecord[userStatus]]],children]&objectFilter={\"allTopLevelBillingItems\":{\"cancellationDate\":{\"operation\":\"is null\"}}}")
+	f.Add("SoftLayer_Billing_Item/400000000/getObject.json", "objectMask=mask[hoursUsed,nextInvoiceTotalRecurringAmount,associatedChildren]")
+	f.Add("SoftLayer_Billing_Order/getAllObjects.json", "objectMask=orderTotalAmount,userRecord,items[description]&resultLimit=3,5")
+	f.Add("SoftLayer_Billing_Order_Item/1000000000/getOrder", "")
+	f.Add("SoftLayer_Billing_Invoice/70000001/getExcel.json", "")
+	f.Add("SoftLayer_Account.json", "objectMask=mask[nextInvoiceTotalAmount,pendingInvoice[taxInfo,localCurrencyExchangeRate],users[userStatus]]")
 	f.Fuzz(func(t *testing.T, path, rawQuery string) {
 		if strings.ContainsAny(path, "?#") || strings.ContainsAny(rawQuery, "#") {
 			return

@@ -38,6 +38,9 @@ func (t *totals) add(it *item) {
 	if it.parent < 0 {
 		t.topLevel++
 	}
+	if it.assoc >= 0 {
+		t.assoc++
+	}
 	t.recurring += it.recurring
 	t.recurringTax += it.recurringTax
 	t.oneTime += it.oneTime + it.setup + it.labor
@@ -51,14 +54,6 @@ func sumItems(items []item) totals {
 		t.add(&items[i])
 	}
 	return t
-}
-
-// itemID derives an item id from its invoice ordinal and position, so an
-// item id alone finds its invoice. Unique across the account.
-func itemID(ord, seq int) int64 { return int64(100+ord)*10_000_000 + int64(seq) }
-
-func itemPos(id int64) (ord, seq int) {
-	return int(id/10_000_000) - 100, int(id % 10_000_000)
 }
 
 func (it *item) tax() {
@@ -75,7 +70,7 @@ type itemBuilder struct {
 }
 
 func (b *itemBuilder) add(it item) int32 {
-	it.id = itemID(b.h.ord, len(b.items))
+	it.id = b.m.itemID(b.h.ord, len(b.items))
 	it.invoiceID = b.h.id
 	if it.cat == nil {
 		panic("slsim: item without category")
@@ -96,10 +91,10 @@ func (b *itemBuilder) addResource(res *resource, parts []part, create time.Time,
 	}
 	for pi, p := range parts {
 		it := item{parent: top, assoc: -1, resource: int32(res.idx), cat: categoryByCode[p.code], desc: p.description,
-			create: create, loc: int16(res.loc), hourly: res.hourly, billingItemID: billingItemID(res.idx, pi), taxRate: rate}
+			create: create, loc: int16(res.loc), hourly: res.hourly, billingItemID: b.m.billingItemID(res.idx, pi), taxRate: rate}
 		if pi == 0 {
 			it.host, it.domain = res.host, res.domain
-			it.resourceTableID = resourceTableID(res.idx)
+			it.resourceTableID = b.m.resourceTableID(res.idx)
 		}
 		fee(p, &it)
 		idx := b.add(it)
@@ -193,7 +188,7 @@ func (m *model) recurringItems(b *itemBuilder, r *rng) {
 			if kinds[res.kind].code == "server" && res.idx%3 == 0 {
 				// a floating item associated with the server, not a child
 				lic := item{parent: -1, assoc: top, resource: int32(res.idx), cat: categoryByCode["software_license"],
-					desc: "Microsoft SQL Server Standard", create: h.create, loc: int16(res.loc), billingItemID: billingItemID(res.idx, 31),
+					desc: "Microsoft SQL Server Standard", create: h.create, loc: int16(res.loc), billingItemID: m.billingItemID(res.idx, licensePart),
 					recurring: dollars(45, 0), taxRate: b.items[top].taxRate}
 				b.add(lic)
 			}
@@ -246,14 +241,14 @@ func (m *model) recurringItems(b *itemBuilder, r *rng) {
 		top := int32(-1)
 		for pi, p := range parts {
 			it := item{parent: top, assoc: -1, resource: -1, cat: categoryByCode[p.code], desc: p.description, create: h.create,
-				loc: int16(res.loc), hourly: true, billingItemID: 900_000_000 + int64(g)*8 + int64(pi), hasHourly: true,
+				loc: int16(res.loc), hourly: true, billingItemID: m.idOff + 900_000_000 + int64(g)*8 + int64(pi), hasHourly: true,
 				hourlyRate: p.hourly, recurring: p.hourly * money(hours)}
 			if locations[res.loc].taxed {
 				it.taxRate = taxRate
 			}
 			if pi == 0 {
 				it.host, it.domain = res.host, res.domain
-				it.resourceTableID = 5_000_000 + int64(g)
+				it.resourceTableID = m.idOff + 5_000_000 + int64(g)
 			}
 			idx := b.add(it)
 			if pi == 0 {
@@ -265,7 +260,7 @@ func (m *model) recurringItems(b *itemBuilder, r *rng) {
 
 // adjustmentItem is the late adjustment item of h (h.adj must be set).
 func adjustmentItem(h *header) item {
-	it := item{id: itemID(h.ord, h.adj.seq), invoiceID: h.id, parent: -1, assoc: -1, resource: -1, loc: -1,
+	it := item{id: h.adj.id, invoiceID: h.id, parent: -1, assoc: -1, resource: -1, loc: -1,
 		create: h.adj.visible, cat: categoryByCode["one_time_charge"], desc: "Billing adjustment", oneTime: h.adj.fee,
 		notes: "late adjustment"}
 	it.productItemID = 10_000 + it.cat.id*13

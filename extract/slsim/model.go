@@ -22,6 +22,13 @@ type resource struct {
 	host   string
 	domain string
 	seed   int64
+
+	// Set when the resource's month is generated; they add to the history
+	// without changing any invoice.
+	order  int64   // SoftLayer_Billing_Order id
+	user   int     // index in model.users of who ordered it
+	setup  money   // setup fee charged on its NEW invoice (part 0)
+	newInv *header // the NEW invoice that first billed it; nil for hourly resources
 }
 
 func (r *resource) parts(seed int64) []part {
@@ -32,10 +39,46 @@ func (r *resource) activeAt(t time.Time) bool {
 	return !r.start.After(t) && (r.end.IsZero() || r.end.After(t))
 }
 
-// billing item ids: one per resource part, stable over invoices.
-func billingItemID(res, part int) int64 { return 400_000_000 + int64(res)*32 + int64(part) }
+// Ids. Every account of a simulator has its own id ranges (the offsets of
+// the first account are 0), so an id names one object of one account, as
+// ids do in the real API.
 
-func resourceTableID(res int) int64 { return 1_900_000 + int64(res)*7 }
+// licensePart is the part number of the floating software license billed
+// with some servers (not one of the resource's parts).
+const licensePart = 31
+
+// billingItemID: one per resource part, stable over invoices.
+func (m *model) billingItemID(res, part int) int64 {
+	return m.idOff + 400_000_000 + int64(res)*32 + int64(part)
+}
+
+// billingItemPos is the inverse of billingItemID; ok is false outside the
+// account's range.
+func (m *model) billingItemPos(id int64) (res, part int, ok bool) {
+	v := id - m.idOff - 400_000_000
+	if v < 0 || v >= int64(len(m.resources))*32 {
+		return 0, 0, false
+	}
+	return int(v / 32), int(v % 32), true
+}
+
+func (m *model) resourceTableID(res int) int64 { return m.idOff + 1_900_000 + int64(res)*7 }
+
+func (m *model) orderItemID(billingItem int64) int64 { return 600_000_000 + billingItem }
+
+// itemID derives an item id from its invoice ordinal and position, so an
+// item id alone finds its invoice. Unique across the simulator.
+func (m *model) itemID(ord, seq int) int64 { return m.itemOff + int64(100+ord)*10_000_000 + int64(seq) }
+
+// itemPos is the inverse of itemID; ord is negative outside the account's
+// range.
+func (m *model) itemPos(id int64) (ord, seq int) {
+	id -= m.itemOff
+	if id < 0 {
+		return -1, 0
+	}
+	return int(id/10_000_000) - 100, int(id % 10_000_000)
+}
 
 // recipe tells how an invoice's items are derived.
 type recipeKind int
@@ -50,6 +93,7 @@ const (
 )
 
 type adjustment struct {
+	id      int64 // the adjustment item's id
 	visible time.Time
 	fee     money // one-time fee of the adjustment item (may be negative)
 	seq     int   // position of the adjustment item (after the base items)
@@ -80,6 +124,7 @@ type header struct {
 type totals struct {
 	items                   int64
 	topLevel                int64
+	assoc                   int64 // items with an associatedInvoiceItemId
 	recurring, recurringTax money
 	oneTime, oneTimeTax     money // one-time + setup + labor
 	itemsAmount             money // Σ own fees + taxes
@@ -152,6 +197,12 @@ type model struct {
 	headers   []*header // in ord (visibility) order
 	byID      map[int64]*header
 	months    int // months generated so far
+	orders    int // orders placed so far
+	users     []user
+
+	invOff  int64 // added to invoice ids (0 for the first account)
+	itemOff int64 // added to invoice item ids
+	idOff   int64 // added to billing item, order, user and resource ids
 }
 
 func newModel(seed int64, scale float64, heavy int, start time.Time, heavyMonth int, loc *time.Location) *model {
@@ -319,11 +370,21 @@ func (m *model) genMonth(i int) {
 	sort.SliceStable(hs, func(a, b int) bool { return hs[a].visible.Before(hs[b].visible) })
 	for _, h := range hs {
 		h.ord = len(m.headers)
-		h.id = 70_000_000 + int64(h.ord)*1000 + int64(r.intn(1000))
+		h.id = m.invOff + 70_000_000 + int64(h.ord)*1000 + int64(r.intn(1000))
 		m.headers = append(m.headers, h)
 		m.byID[h.id] = h
-		h.base = sumItems(m.items(h))
+		items := m.items(h)
+		h.base = sumItems(items)
+		if h.recipe == rcNew {
+			for k := range items {
+				if it := &items[k]; it.parent < 0 && it.resource >= 0 {
+					res := m.resources[it.resource]
+					res.setup, res.newInv = it.setup, h
+				}
+			}
+		}
 	}
+	m.placeOrders(ordered)
 
 	// A late adjustment on this recurring invoice, visible on the 7th two
 	// months later. Decided now so that headers never change once published.
@@ -334,7 +395,7 @@ func (m *model) genMonth(i int) {
 		}
 		at := m.monthStart(i + 2)
 		vis := time.Date(at.Year(), at.Month(), 7, 10+r.intn(6), r.intn(60), r.intn(60), 0, m.loc)
-		rec.adj = &adjustment{visible: vis, fee: fee, seq: int(rec.base.items)}
+		rec.adj = &adjustment{id: m.itemID(rec.ord, int(rec.base.items)), visible: vis, fee: fee, seq: int(rec.base.items)}
 	}
 	m.balances()
 }

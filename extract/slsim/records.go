@@ -15,6 +15,7 @@ import (
 // per request so a response is consistent.
 type reqCtx struct {
 	s   *Sim
+	a   *acct // the caller's account
 	now time.Time
 }
 
@@ -45,7 +46,7 @@ func (r invoiceRec) view() view { return view{r.h, r.c.now} }
 
 func (r invoiceRec) Field(name string) (any, bool) {
 	v := r.view()
-	a := &r.c.s.account
+	a := &r.c.a.info
 	switch name {
 	case "id":
 		return r.h.id, true
@@ -93,14 +94,30 @@ func (r invoiceRec) Field(name string) (any, bool) {
 		return a.email, true
 	case "officePhone":
 		return a.officePhone, true
-	case "faxPhone", "purchaseOrderNumber", "creditTypeDetailId":
+	case "faxPhone", "creditTypeDetailId":
 		return nil, true
+	case "purchaseOrderNumber":
+		return optStr(r.purchaseOrder()), true
 	case "claimedTaxExemptTxFlag":
 		return false, true
 	case "documentsGeneratedFlag", "detailedPdfGeneratedFlag":
 		return v.closed(), true
 	case "taxStatusId", "taxTypeId":
 		return int64(6), true
+	case "localCurrencyExchangeRate":
+		return exchangeRateRec{r.rate()}, true
+	case "taxInfo":
+		return taxInfoRec{r}, true
+	case "taxInfoHistory":
+		return []query.Record{taxInfoRec{r}}, true
+	case "taxInfoHistoryCount":
+		return int64(1), true
+	case "taxType":
+		return taxTypeRec{}, true
+	case "brandAtInvoiceCreation":
+		return brandRec{}, true
+	case "chargebackType":
+		return nil, true
 	case "amount":
 		return num(v.totals().total()), true
 	case "invoiceTotalAmount":
@@ -146,11 +163,32 @@ func (r invoiceRec) Field(name string) (any, bool) {
 	return nil, false
 }
 
+// rate is the exchange rate of the invoice's month to the account's
+// currency.
+func (r invoiceRec) rate() exchangeRate {
+	return r.c.a.model.rateAt(r.c.a.info.currency, r.h.create)
+}
+
+// purchaseOrder is the purchase order number of an account that uses them
+// on its NEW, RECURRING and ONE-TIME-CHARGE invoices: one per calendar year.
+func (r invoiceRec) purchaseOrder() string {
+	if !r.c.a.info.purchaseOrders {
+		return ""
+	}
+	switch r.h.typeCode {
+	case "NEW", "RECURRING", "ONE-TIME-CHARGE":
+	default:
+		return ""
+	}
+	y := r.h.create.In(r.c.s.central).Year()
+	return "PO-" + itoa(y) + "-" + itoa(1000+newRNG(r.c.a.seed, 17, int64(y)).intn(9000))
+}
+
 func (r invoiceRec) itemRecords(topOnly bool) []query.Record {
 	if r.h.base.items == 0 && r.h.adj == nil {
 		return []query.Record{}
 	}
-	d := r.c.s.data(r.h)
+	d := r.c.a.data(r.h)
 	n := d.visibleItems(r.c.now)
 	out := make([]query.Record, 0, n)
 	for i := 0; i < n; i++ {
@@ -175,9 +213,13 @@ func (p paymentRec) Field(name string) (any, bool) {
 	case "invoiceId":
 		return p.inv.h.id, true
 	case "typeCode":
-		return "CREDIT_CARD", true
+		return p.inv.c.a.info.paymentType, true
 	case "invoice":
 		return p.inv, true
+	case "account":
+		return accountRec{p.inv.c}, true
+	case "exchangeRate":
+		return exchangeRateRec{p.inv.rate()}, true
 	}
 	return nil, false
 }
@@ -390,10 +432,11 @@ func (r itemRec) billingItem() any {
 		return nil
 	}
 	if it.resource >= 0 {
-		res := r.c.s.resource(int(it.resource))
-		part := int(it.billingItemID - billingItemID(res.idx, 0))
-		if part >= 0 && part < 31 {
-			return billingItemRec{c: r.c, res: res, part: part}
+		res := r.c.a.resource(int(it.resource))
+		part := int(it.billingItemID - r.c.a.model.billingItemID(res.idx, 0))
+		if b := r.c.billingItem(res, 0); (part >= 0 && part < len(b.parts)) || (part == licensePart && res.licensed()) {
+			b.part = part
+			return b
 		}
 	}
 	return billingItemRec{c: r.c, inv: it}
@@ -449,182 +492,12 @@ func (r productRec) Field(name string) (any, bool) {
 	return nil, false
 }
 
-// ---- SoftLayer_Billing_Item
-
-// billingItemRec is the live billing item of a resource part, or (inv set)
-// the billing item behind an invoice item that has no resource.
-type billingItemRec struct {
-	c    *reqCtx
-	res  *resource
-	part int
-	inv  *item
-}
-
-func (r billingItemRec) Field(name string) (any, bool) {
-	if r.inv != nil {
-		return r.fromItem(name)
-	}
-	res := r.res
-	parts := res.parts(r.c.s.model.seed)
-	if r.part >= len(parts) {
-		// the floating software license of a server
-		parts = append(parts, part{"software_license", "Microsoft SQL Server Standard", dollars(45, 0), 0})
-		r.part = len(parts) - 1
-	}
-	p := parts[r.part]
-	cat := categoryByCode[p.code]
-	var rate money
-	if res.loc >= 0 && locations[res.loc].taxed {
-		rate = taxRate
-	}
-	cycle := r.c.s.model.anniversary(r.c.s.model.monthOf(r.c.now))
-	if cycle.After(r.c.now) {
-		cycle = cycle.AddDate(0, -1, 0)
-	}
-	switch name {
-	case "id":
-		return billingItemID(res.idx, r.part), true
-	case "parentId":
-		if r.part == 0 || p.code == "software_license" {
-			return nil, true
-		}
-		return billingItemID(res.idx, 0), true
-	case "associatedBillingItemId":
-		if r.part == 0 {
-			return nil, true
-		}
-		return itoa(int(billingItemID(res.idx, 0))), true // a string in the real API
-	case "categoryCode":
-		return p.code, true
-	case "description":
-		return p.description, true
-	case "hostName":
-		if r.part == 0 {
-			return optStr(res.host), true
-		}
-		return nil, true
-	case "domainName":
-		if r.part == 0 {
-			return optStr(res.domain), true
-		}
-		return nil, true
-	case "notes":
-		return nil, true
-	case "createDate":
-		return res.start, true
-	case "modifyDate", "cycleStartDate", "lastBillDate":
-		if cycle.Before(res.start) {
-			return res.start, true
-		}
-		return cycle, true
-	case "nextBillDate":
-		return cycle.AddDate(0, 1, 0), true
-	case "cancellationDate":
-		if res.end.IsZero() || res.end.After(r.c.now) {
-			return nil, true
-		}
-		return res.end, true
-	case "recurringFee":
-		if res.hourly {
-			return num(0), true
-		}
-		return num(p.monthly), true
-	case "hourlyRecurringFee":
-		if !res.hourly {
-			return nil, true
-		}
-		return num(p.hourly), true
-	case "oneTimeFee", "setupFee", "laborFee":
-		return num(0), true
-	case "recurringFeeTaxRate", "oneTimeFeeTaxRate", "setupFeeTaxRate", "laborFeeTaxRate":
-		return num(rate), true
-	case "orderItemId":
-		return 600_000_000 + billingItemID(res.idx, r.part), true
-	case "serviceProviderId", "recurringMonths", "allowCancellationFlag":
-		return int64(1), true
-	case "resourceTableId":
-		if r.part == 0 {
-			return resourceTableID(res.idx), true
-		}
-		return nil, true
-	case "packageId":
-		return nil, true
-	case "hourlyFlag":
-		return res.hourly, true
-	case "activeFlag":
-		return res.activeAt(r.c.now), true
-	case "nextInvoiceTotalRecurringAmount":
-		if r.part != 0 {
-			return num(p.monthly), true
-		}
-		var t money
-		for _, q := range parts {
-			if res.hourly {
-				continue
-			}
-			t += q.monthly
-		}
-		return num(t), true
-	case "childrenCount":
-		if r.part != 0 {
-			return int64(0), true
-		}
-		return int64(len(parts) - 1), true
-	case "children":
-		if r.part != 0 {
-			return []query.Record{}, true
-		}
-		out := make([]query.Record, 0, len(parts)-1)
-		for i := 1; i < len(parts); i++ {
-			out = append(out, billingItemRec{c: r.c, res: res, part: i})
-		}
-		return out, true
-	case "category":
-		return categoryRec{cat}, true
-	case "location":
-		if res.loc < 0 {
-			return nil, true
-		}
-		return locationRec{&locations[res.loc]}, true
-	}
-	return nil, false
-}
-
-func (r billingItemRec) fromItem(name string) (any, bool) {
-	it := r.inv
-	switch name {
-	case "id":
-		return it.billingItemID, true
-	case "categoryCode":
-		return it.cat.code, true
-	case "description":
-		return it.desc, true
-	case "createDate":
-		return it.create, true
-	case "hourlyFlag":
-		return it.hourly, true
-	case "category":
-		return categoryRec{it.cat}, true
-	case "location":
-		if it.loc < 0 {
-			return nil, true
-		}
-		return locationRec{&locations[it.loc]}, true
-	case "children":
-		return []query.Record{}, true
-	case "childrenCount":
-		return int64(0), true
-	}
-	_, ok := tBillingItem.Props[name]
-	return nil, ok
-}
-
 // ---- SoftLayer_Account
 
 type accountRec struct{ c *reqCtx }
 
 func (r accountRec) Field(name string) (any, bool) {
-	a := &r.c.s.account
+	a := &r.c.a.info
 	switch name {
 	case "id":
 		return a.id, true
@@ -641,7 +514,7 @@ func (r accountRec) Field(name string) (any, bool) {
 	case "country":
 		return a.country, true
 	case "createDate":
-		return r.c.s.model.start.Add(9 * time.Hour), true
+		return r.c.a.model.start.Add(9 * time.Hour), true
 	case "email":
 		return a.email, true
 	case "firstName":
@@ -655,38 +528,94 @@ func (r accountRec) Field(name string) (any, bool) {
 	case "state":
 		return a.state, true
 	case "balance":
-		return num(r.c.s.balance(r.c.now)), true
+		return num(r.c.a.balance(r.c.now)), true
 	case "invoices":
 		return r.invoices(nil), true
 	case "invoiceCount":
 		return int64(len(r.invoices(nil))), true
-	case "openRecurringInvoices":
-		return r.invoices(func(v view) bool { return v.h.typeCode == "RECURRING" && !v.closed() }), true
+	case "openRecurringInvoices", "openRecurringInvoiceCount":
+		rs := r.invoices(func(v view) bool { return v.h.typeCode == "RECURRING" && !v.closed() })
+		if name == "openRecurringInvoiceCount" {
+			return int64(len(rs)), true
+		}
+		return rs, true
 	case "latestRecurringInvoice", "latestRecurringPendingInvoice":
-		rs := r.invoices(func(v view) bool { return v.h.typeCode == "RECURRING" })
-		if len(rs) == 0 {
-			return nil, true
-		}
-		var last invoiceRec
-		for _, x := range rs {
-			if ir := x.(invoiceRec); last.h == nil || !ir.h.create.Before(last.h.create) {
-				last = ir
-			}
-		}
-		if name == "latestRecurringPendingInvoice" && last.view().closed() {
+		last, ok := r.latest(func(v view) bool { return v.h.typeCode == "RECURRING" })
+		if !ok || (name == "latestRecurringPendingInvoice" && last.view().closed()) {
 			return nil, true
 		}
 		return last, true
+	case "latestBillDate":
+		if last, ok := r.latest(func(v view) bool { return v.h.typeCode == "RECURRING" }); ok {
+			return last.h.create, true
+		}
+		return nil, true
+	case "pendingInvoice":
+		if p, ok := r.pending(); ok {
+			return p, true
+		}
+		return nil, true
+	case "pendingInvoiceTopLevelItems", "pendingInvoiceTopLevelItemCount":
+		p, ok := r.pending()
+		var rs []query.Record
+		if ok {
+			rs = p.itemRecords(true)
+		} else {
+			rs = []query.Record{}
+		}
+		if name == "pendingInvoiceTopLevelItemCount" {
+			return int64(len(rs)), true
+		}
+		return rs, true
+	case "pendingInvoiceTotalAmount", "pendingInvoiceTotalOneTimeAmount", "pendingInvoiceTotalOneTimeTaxAmount",
+		"pendingInvoiceTotalRecurringAmount", "pendingInvoiceTotalRecurringTaxAmount":
+		p, ok := r.pending()
+		if !ok {
+			return nil, true
+		}
+		return p.Field("invoiceTotal" + strings.TrimPrefix(name, "pendingInvoiceTotal"))
 	case "nextInvoiceTopLevelBillingItems":
-		return r.nextBillingItems(), true
+		return r.c.topLevelBillingItems(false), true
 	case "nextInvoiceTopLevelBillingItemCount":
-		return int64(len(r.nextBillingItems())), true
+		return int64(len(r.c.topLevelBillingItems(false))), true
+	case "allTopLevelBillingItems":
+		return r.c.topLevelBillingItems(true), true
+	case "allTopLevelBillingItemCount":
+		return int64(len(r.c.topLevelBillingItems(true))), true
+	case "nextInvoiceTotalAmount", "nextInvoiceTotalRecurringAmount", "nextInvoiceTotalRecurringAmountBeforeAccountDiscount",
+		"nextInvoiceRecurringAmountEligibleForAccountDiscount", "nextInvoiceIncubatorExemptTotal":
+		// pre-tax; the simulator's next invoices carry no one-time charges
+		// and no discount
+		return num(r.c.nextInvoice().recurring), true
+	case "nextInvoiceTotalRecurringTaxAmount":
+		return num(r.c.nextInvoice().tax), true
+	case "nextInvoiceTotalTaxableRecurringAmount":
+		return num(r.c.nextInvoice().taxable), true
+	case "nextInvoiceTotalOneTimeAmount", "nextInvoiceTotalOneTimeTaxAmount", "nextInvoicePlatformServicesTotalAmount":
+		return num(0), true
+	case "orders":
+		return r.c.orders(), true
+	case "orderCount":
+		return int64(len(r.c.a.ordered(r.c.now))), true
+	case "users":
+		return r.c.users(), true
+	case "userCount":
+		return int64(len(r.c.users())), true
+	case "masterUser":
+		return userRec{r.c, &r.c.a.model.users[0]}, true
+	case "hardwareCount", "virtualGuestCount", "networkVlanCount", "dedicatedHostCount", "networkStorageCount",
+		"subnetCount", "domainCount":
+		return r.c.a.inventory(r.c.now)[name], true
+	case "openTicketCount":
+		return int64(len(r.invoices(func(v view) bool { return v.h.typeCode == "ONE-TIME-CHARGE" && !v.closed() }))), true
+	case "blockDeviceTemplateGroupCount":
+		return int64(1 + newRNG(r.c.a.seed, 18).intn(6)), true
 	}
 	return nil, false
 }
 
 func (r accountRec) invoices(keep func(view) bool) []query.Record {
-	hs := r.c.s.visible(r.c.now)
+	hs := r.c.a.visible(r.c.now)
 	out := make([]query.Record, 0, len(hs))
 	for _, h := range hs {
 		if keep == nil || keep(view{h, r.c.now}) {
@@ -696,13 +625,68 @@ func (r accountRec) invoices(keep func(view) bool) []query.Record {
 	return out
 }
 
-func (r accountRec) nextBillingItems() []query.Record {
-	var out []query.Record
-	for _, res := range r.c.s.resources(r.c.now) {
-		out = append(out, billingItemRec{c: r.c, res: res})
+// latest returns the latest visible invoice (by createDate, then id) that
+// keep accepts.
+func (r accountRec) latest(keep func(view) bool) (invoiceRec, bool) {
+	var last invoiceRec
+	for _, h := range r.c.a.visible(r.c.now) {
+		if keep(view{h, r.c.now}) && (last.h == nil || !h.create.Before(last.h.create)) {
+			last = invoiceRec{r.c, h}
+		}
 	}
-	if out == nil {
-		out = []query.Record{}
+	return last, last.h != nil
+}
+
+// pending is the account's latest OPEN invoice, of any type.
+func (r accountRec) pending() (invoiceRec, bool) {
+	return r.latest(func(v view) bool { return !v.closed() })
+}
+
+// nextTotals is the forecast of the next invoice.
+type nextTotals struct {
+	recurring, tax, taxable money
+}
+
+// nextInvoice sums the next invoice's top-level billing items.
+func (c *reqCtx) nextInvoice() nextTotals {
+	var t nextTotals
+	for _, r := range c.topLevelBillingItems(false) {
+		b := r.(billingItemRec)
+		amt := b.nextInvoice()
+		t.recurring += amt
+		t.tax += b.nextInvoiceTax()
+		if taxRateOf(b.res.loc) != 0 {
+			t.taxable += amt
+		}
 	}
+	return t
+}
+
+// inventory counts the active resources as SoftLayer_Account's *Count
+// properties do.
+func (a *acct) inventory(now time.Time) map[string]int64 {
+	out := map[string]int64{"hardwareCount": 0, "virtualGuestCount": 0, "networkVlanCount": 0, "dedicatedHostCount": 0,
+		"networkStorageCount": 0, "subnetCount": 0, "domainCount": 0}
+	domains := map[string]bool{}
+	for _, res := range a.resources(now) {
+		switch kinds[res.kind].code {
+		case "server":
+			out["hardwareCount"]++
+		case "guest_core":
+			out["virtualGuestCount"]++
+		case "network_vlan":
+			out["networkVlanCount"]++
+		case "dedicated_virtual_hosts":
+			out["dedicatedHostCount"]++
+		case "storage_as_a_service", "storage_service_enterprise", "hub":
+			out["networkStorageCount"]++
+		case "sov_sec_ip_addresses_priv", "pri_ip_address", "global_ipv4":
+			out["subnetCount"]++
+		}
+		if res.domain != "" {
+			domains[res.domain] = true
+		}
+	}
+	out["domainCount"] = int64(len(domains))
 	return out
 }

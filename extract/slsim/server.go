@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
-	"encoding/base64"
 	"net"
 	"net/http"
 	"net/url"
@@ -151,31 +150,42 @@ func serviceType(name string) *query.Type {
 		return tInvoice
 	case "SoftLayer_Billing_Invoice_Item":
 		return tItem
+	case "SoftLayer_Billing_Item":
+		return tBillingItem
+	case "SoftLayer_Billing_Order":
+		return tOrder
+	case "SoftLayer_Billing_Order_Item":
+		return tOrderItem
 	}
 	return nil
 }
 
-// credential identifies the caller, or returns "" when the request is not
-// authenticated.
-func (s *Sim) credential(r *http.Request) string {
+// credential identifies the caller's account and the rate-limit key of the
+// credential it used; a is nil when the request is not authenticated.
+func (s *Sim) credential(r *http.Request) (a *acct, key string) {
 	eq := func(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		if eq(strings.TrimSpace(tok), s.opts.BearerToken) {
-			return "bearer"
+		tok = strings.TrimSpace(tok)
+		for _, a := range s.accts {
+			if eq(tok, a.creds.BearerToken) {
+				return a, "bearer:" + itoa(a.index)
+			}
 		}
-		return ""
+		return nil, ""
 	}
 	user, pass, ok := r.BasicAuth()
 	if !ok {
-		return ""
+		return nil, ""
 	}
-	if user == "apikey" && eq(pass, s.opts.IAMKey) {
-		return "iam"
+	for _, a := range s.accts {
+		if user == "apikey" && eq(pass, a.creds.IAMKey) {
+			return a, "iam:" + itoa(a.index)
+		}
+		if eq(user, a.creds.User) && eq(pass, a.creds.APIKey) {
+			return a, "classic:" + itoa(a.index)
+		}
 	}
-	if eq(user, s.opts.User) && eq(pass, s.opts.APIKey) {
-		return "classic:" + user
-	}
-	return ""
+	return nil, ""
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {
@@ -206,8 +216,8 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if !sleepCtx(ctx, s.opts.Latency+jitter) {
 		return
 	}
-	cred := s.credential(r)
-	if cred == "" {
+	acct, cred := s.credential(r)
+	if acct == nil {
 		s.countUnauthorized()
 		s.write(w, errAccessDenied, 0)
 		return
@@ -218,7 +228,7 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.write(w, apiError(http.StatusInternalServerError, "SoftLayer_Exception_WebService_RateLimitExceeded", s.limit.message()), 0)
 		return
 	}
-	s.countAccepted(time.Now())
+	s.countAccepted(time.Now(), acct.info.id)
 	if fault == 0 {
 		fault = s.nextFault()
 	}
@@ -265,7 +275,7 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 	case rt.format != "json":
 		a = apiError(http.StatusBadRequest, "SoftLayer_Exception_WebService_BadRequest", "Unsupported format ."+rt.format+": the simulator speaks JSON only")
 	default:
-		a = s.call(rt, r.URL.RawQuery)
+		a = s.call(acct, rt, r.URL.RawQuery)
 	}
 	s.write(w, a, fault)
 	s.log.Debug("slsim: request", "method", key, "status", a.status, "query", r.URL.RawQuery)
@@ -361,17 +371,19 @@ func parseResultLimit(v string) (off, lim int, ok bool) {
 	return x, y, true
 }
 
-// call runs one API method.
-func (s *Sim) call(rt route, rawQuery string) answer {
+// call runs one API method for account a.
+func (s *Sim) call(a *acct, rt route, rawQuery string) answer {
 	t := serviceType(rt.service)
 	if t == nil {
 		return errNoService
 	}
+	doc := documentMethods[rt.method]
+	isDoc := rt.service == "SoftLayer_Billing_Invoice" && doc != nil
+	all := rt.service == "SoftLayer_Billing_Order" && rt.method == "getAllObjects"
 	var prop string
 	var p query.Prop
 	switch {
-	case rt.method == "getObject":
-	case rt.service == "SoftLayer_Billing_Invoice" && rt.method == "getPdf":
+	case rt.method == "getObject", isDoc, all:
 	default:
 		prop = strings.TrimPrefix(rt.method, "get")
 		if prop == rt.method || prop == "" {
@@ -389,35 +401,17 @@ func (s *Sim) call(rt route, rawQuery string) answer {
 		return errBadRequest
 	}
 	now := s.Now()
-	c := &reqCtx{s: s, now: now}
+	c := &reqCtx{s: s, a: a, now: now}
 
 	var root query.Record
-	switch rt.service {
-	case "SoftLayer_Account":
-		if rt.id != "" && rt.id != strconv.FormatInt(s.account.id, 10) {
+	if !all {
+		var ok bool
+		if root, ok = s.root(c, rt); !ok {
 			return errNotFound(rt.id)
 		}
-		root = accountRec{c}
-	case "SoftLayer_Billing_Invoice":
-		id, _ := strconv.ParseInt(rt.id, 10, 64)
-		h := s.header(id, now)
-		if h == nil {
-			return errNotFound(rt.id)
-		}
-		root = invoiceRec{c, h}
-	case "SoftLayer_Billing_Invoice_Item":
-		id, _ := strconv.ParseInt(rt.id, 10, 64)
-		rec, ok := s.itemByID(c, id)
-		if !ok {
-			return errNotFound(rt.id)
-		}
-		root = rec
 	}
-
-	if rt.method == "getPdf" {
-		inv := root.(invoiceRec)
-		pdf := base64.StdEncoding.EncodeToString(invoicePDF(inv.h.id, inv.view().invoiceTotalAmount().plain()))
-		return answer{status: http.StatusOK, total: -1, body: func(w *bufio.Writer) { writeString(w, pdf) }}
+	if isDoc {
+		return doc(root.(invoiceRec))
 	}
 
 	mask, err := query.ParseMask(q.Get("objectMask"))
@@ -437,6 +431,14 @@ func (s *Sim) call(rt route, rawQuery string) answer {
 		return &encoder{w: w, loc: s.central, now: now, filtered: mask.Filtered(), omitNull: s.opts.OmitNullLocals}
 	}
 
+	if all { // SoftLayer_Billing_Order::getAllObjects: the filter applies to the orders themselves
+		sel, err := mask.ResolveWith(t, ropts)
+		if err != nil {
+			return maskError(err)
+		}
+		return s.list(c.orders(), t, sel, filter, off, lim, now, enc)
+	}
+
 	if prop == "" { // getObject
 		sel, err := mask.ResolveWith(t, ropts)
 		if err != nil {
@@ -448,7 +450,7 @@ func (s *Sim) call(rt route, rawQuery string) answer {
 	v, _ := root.Field(prop)
 	switch {
 	case p.Kind == query.Computed:
-		return answer{status: http.StatusOK, total: -1, body: func(w *bufio.Writer) { writeScalar(w, v) }}
+		return answer{status: http.StatusOK, total: -1, body: func(w *bufio.Writer) { writeScalar(w, v, s.central) }}
 	case !p.Array:
 		sel, err := mask.ResolveWith(p.Type, ropts)
 		if err != nil {
@@ -465,8 +467,51 @@ func (s *Sim) call(rt route, rawQuery string) answer {
 	if err != nil {
 		return maskError(err)
 	}
-	f := filter.Under(prop)
 	rs, _ := v.([]query.Record)
+	return s.list(rs, p.Type, sel, filter.Under(prop), off, lim, now, enc)
+}
+
+// root finds the object a request's init parameter names, in the caller's
+// account only: another account's id is not found.
+func (s *Sim) root(c *reqCtx, rt route) (query.Record, bool) {
+	a := c.a
+	id, err := strconv.ParseInt(rt.id, 10, 64)
+	if err != nil && rt.service != "SoftLayer_Account" {
+		return nil, false
+	}
+	switch rt.service {
+	case "SoftLayer_Account":
+		if rt.id != "" && id != a.info.id {
+			return nil, false
+		}
+		return accountRec{c}, true
+	case "SoftLayer_Billing_Invoice":
+		if h := a.header(id, c.now); h != nil {
+			return invoiceRec{c, h}, true
+		}
+	case "SoftLayer_Billing_Invoice_Item":
+		if rec, ok := a.itemByID(c, id); ok {
+			return rec, true
+		}
+	case "SoftLayer_Billing_Item":
+		if rec, ok := a.billingItemByID(c, id); ok {
+			return rec, true
+		}
+	case "SoftLayer_Billing_Order":
+		if rec, ok := a.orderByID(c, id); ok {
+			return rec, true
+		}
+	case "SoftLayer_Billing_Order_Item":
+		// an order item's id is its billing item's plus a constant
+		if rec, ok := a.billingItemByID(c, id-a.model.orderItemID(0)); ok {
+			return orderItemRec{c: c, res: rec.res, parts: rec.parts, part: rec.part}, true
+		}
+	}
+	return nil, false
+}
+
+// list answers an array: filtered, sorted, paged, with the total.
+func (s *Sim) list(rs []query.Record, t *query.Type, sel *query.Selection, f *query.Filter, off, lim int, now time.Time, enc func(*bufio.Writer) *encoder) answer {
 	rs = matchAll(rs, f, now, s.central)
 	keys := f.OrderBy()
 	switch {
@@ -493,9 +538,9 @@ func (s *Sim) call(rt route, rawQuery string) answer {
 		page = page[:lim]
 	}
 	if s.opts.BareObjectOnLimitOne && lim == 1 && len(page) == 1 {
-		return answer{status: http.StatusOK, total: total, body: func(w *bufio.Writer) { enc(w).record(page[0], p.Type, sel, f) }}
+		return answer{status: http.StatusOK, total: total, body: func(w *bufio.Writer) { enc(w).record(page[0], t, sel, f) }}
 	}
-	return answer{status: http.StatusOK, total: total, body: func(w *bufio.Writer) { enc(w).array(page, p.Type, sel, f) }}
+	return answer{status: http.StatusOK, total: total, body: func(w *bufio.Writer) { enc(w).array(page, t, sel, f) }}
 }
 
 func maskError(err error) answer {
@@ -503,44 +548,32 @@ func maskError(err error) answer {
 }
 
 // writeScalar writes the result of a scalar method: decimals as bare JSON
-// numbers (as getBalance does), strings, booleans, null.
-func writeScalar(w *bufio.Writer, v any) {
+// numbers (as getBalance does), strings, booleans, dates, null.
+func writeScalar(w *bufio.Writer, v any, loc *time.Location) {
 	switch x := v.(type) {
 	case query.Number:
-		s := string(x)
-		switch {
-		case strings.HasPrefix(s, "."):
-			s = "0" + s
-		case strings.HasPrefix(s, "-."):
-			s = "-0" + s[1:]
-		}
-		w.WriteString(s)
+		writeBareNumber(w, x)
 	case string:
 		writeString(w, x)
 	case bool:
 		w.WriteString(strconv.FormatBool(x))
 	case int64:
 		w.WriteString(strconv.FormatInt(x, 10))
+	case time.Time:
+		writeString(w, x.In(loc).Format(dateLayout))
 	default:
 		w.WriteString("null")
 	}
 }
 
-// itemByID finds a visible invoice item by id.
-func (s *Sim) itemByID(c *reqCtx, id int64) (itemRec, bool) {
-	ord, seq := itemPos(id)
-	s.mu.Lock()
-	var h *header
-	if ord >= 0 && ord < len(s.model.headers) {
-		h = s.model.headers[ord]
+// writeBareNumber writes an API amount as a JSON number (".5" => 0.5).
+func writeBareNumber(w *bufio.Writer, n query.Number) {
+	s := string(n)
+	switch {
+	case strings.HasPrefix(s, "."):
+		s = "0" + s
+	case strings.HasPrefix(s, "-."):
+		s = "-0" + s[1:]
 	}
-	s.mu.Unlock()
-	if h == nil || h.visible.After(c.now) {
-		return itemRec{}, false
-	}
-	d := s.data(h)
-	if seq < 0 || seq >= d.visibleItems(c.now) {
-		return itemRec{}, false
-	}
-	return itemRec{c, d, int32(seq)}, true
+	w.WriteString(s)
 }

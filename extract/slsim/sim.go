@@ -1,12 +1,10 @@
 package slsim
 
 import (
-	"container/list"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"sort"
 	"sync"
 	"time"
 	_ "time/tzdata" // America/Chicago must load everywhere
@@ -24,12 +22,17 @@ const (
 // Options.HeavyInvoiceItems is 0.
 const DefaultHeavyInvoiceItems = 20_000
 
-// Options configures a simulated account and the faults it serves.
+// Options configures the simulated accounts and the faults they serve.
 type Options struct {
-	Seed   int64
-	Months int       // months of history before Now (default 24)
-	Now    time.Time // simulated clock start (zero => time.Now()); the clock only moves by SetNow/Advance
-	Scale  float64   // multiplies resource counts (0 or 1 = default realistic account)
+	Seed int64
+	// Accounts is the number of accounts (0 or 1: one). The first has the
+	// credentials below and the history of Seed; account i (0-based) has
+	// the credentials with a "-<i+1>" suffix and a history derived from
+	// (Seed, i). See Sim.Accounts.
+	Accounts int
+	Months   int       // months of history before Now (default 24)
+	Now      time.Time // simulated clock start (zero => time.Now()); the clock only moves by SetNow/Advance
+	Scale    float64   // multiplies resource counts (0 or 1 = default realistic account)
 	// HeavyInvoiceItems is the item count of the heaviest invoice (a month
 	// with a burst of hourly guests): 0 keeps DefaultHeavyInvoiceItems, -1 none.
 	HeavyInvoiceItems int
@@ -39,7 +42,7 @@ type Options struct {
 
 	// Faults.
 	Latency, Jitter time.Duration
-	RateLimit       float64 // requests/second per credential; 0 => 50 (the real limit); <0 => off
+	RateLimit       float64 // requests/second per credential (per account and form); 0 => 50 (the real limit); <0 => off
 	ErrorRate       float64 // HTTP 500 {"error":"Internal Error","code":"SoftLayer_Exception_Public"}
 	Error200Rate    float64 // the same body with HTTP 200
 	MaxPageBytes    int     // a response body larger than this => HTTP 500 Internal Error; 0 => off
@@ -68,19 +71,16 @@ type Options struct {
 	Logger               *slog.Logger // nil => discard
 }
 
-// Sim is a simulated SoftLayer account behind the REST API. It is safe for
-// concurrent use.
+// Sim is a set of simulated SoftLayer accounts behind the REST API. It is
+// safe for concurrent use.
 type Sim struct {
 	opts    Options
 	log     *slog.Logger
 	central *time.Location
-	account accountInfo
+	accts   []*acct // accts[0] has Options' credentials
 
-	mu     sync.Mutex // guards now, model, cache, onClock
+	mu     sync.Mutex // guards now, every account's model and cache, watch
 	now    time.Time
-	model  *model
-	cache  map[int]*list.Element
-	lru    *list.List
 	watch  []func()
 	faults faultState
 	stats  statsState
@@ -97,19 +97,19 @@ type invoiceData struct {
 	assoc    [][]int32 // items whose associatedInvoiceItemId is the index
 }
 
-type accountInfo struct {
-	id                                                   int64
-	companyName, firstName, lastName, address1, address2 string
-	city, state, postalCode, country, email, officePhone string
-}
-
-// New builds the account for o. It fails on invalid options.
+// New builds the accounts for o. It fails on invalid options.
 func New(o Options) (*Sim, error) {
 	if o.Months == 0 {
 		o.Months = 24
 	}
 	if o.Months < 0 || o.Months > 240 {
 		return nil, fmt.Errorf("slsim: months %d out of range 1..240", o.Months)
+	}
+	if o.Accounts == 0 {
+		o.Accounts = 1
+	}
+	if o.Accounts < 0 || o.Accounts > MaxAccounts {
+		return nil, fmt.Errorf("slsim: accounts %d out of range 1..%d", o.Accounts, MaxAccounts)
 	}
 	if o.Scale == 0 {
 		o.Scale = 1
@@ -164,51 +164,33 @@ func New(o Options) (*Sim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("slsim: load America/Chicago: %w", err)
 	}
-	s := &Sim{opts: o, log: lg, central: central, now: o.Now, cache: map[int]*list.Element{}, lru: list.New()}
-	r := newRNG(o.Seed, 5)
-	s.account = accountInfo{
-		id:          int64(300_000 + r.intn(700_000)),
-		companyName: pick(r, []string{"Example Widgets Inc.", "Z\u00fcrich Data AG", "Acme Cloud / Ops"}),
-		firstName:   pick(r, []string{"Ada", "Grace", "Linus"}),
-		lastName:    pick(r, []string{"Lovelace", "Hopper", "M\u00fcller"}),
-		address1:    itoa(100+r.intn(9000)) + " Alpha Rd",
-		city:        "Dallas", state: "TX", postalCode: "75244-4608", country: "US",
-		email: "billing@example.com", officePhone: "2815550100",
-	}
+	s := &Sim{opts: o, log: lg, central: central, now: o.Now}
 	nowC := o.Now.In(central)
 	start := time.Date(nowC.Year(), nowC.Month()-time.Month(o.Months), 1, 0, 0, 0, 0, central)
-	heavyMonth := -1
-	if o.HeavyInvoiceItems > 0 {
-		heavyMonth = o.Months / 2
+	ids := map[int64]bool{}
+	for i := 0; i < o.Accounts; i++ {
+		a := newAcct(s, i, start)
+		for ids[a.info.id] { // account ids are distinct
+			a.info.id++
+		}
+		ids[a.info.id] = true
+		a.model.ensure(o.Now)
+		a.markInconsistent(o.InconsistentInvoices, s.now)
+		s.accts = append(s.accts, a)
 	}
-	heavy := o.HeavyInvoiceItems
-	if heavy < 0 {
-		heavy = 0
-	}
-	s.model = newModel(o.Seed, o.Scale, heavy, start, heavyMonth, central)
-	s.model.ensure(o.Now)
-	s.markInconsistent()
 	s.faults.rng = newRNG(o.FaultSeed, 6)
 	s.limit.init(o.RateLimit)
 	return s, nil
 }
 
-// markInconsistent picks InconsistentInvoices closed invoices with items,
-// visible at the start clock.
-func (s *Sim) markInconsistent() {
-	var cands []*header
-	for _, h := range s.model.headers {
-		v := view{h, s.now}
-		if !h.visible.After(s.now) && v.closed() && h.base.items > 0 {
-			cands = append(cands, h)
-		}
+// Accounts returns the simulated accounts, the first (Options' credentials)
+// first.
+func (s *Sim) Accounts() []Account {
+	out := make([]Account, len(s.accts))
+	for i, a := range s.accts {
+		out[i] = a.public()
 	}
-	r := newRNG(s.opts.Seed, 7)
-	for n := 0; n < s.opts.InconsistentInvoices && len(cands) > 0; n++ {
-		i := r.intn(len(cands))
-		cands[i].inconsistent = true
-		cands = append(cands[:i], cands[i+1:]...)
-	}
+	return out
 }
 
 // Now returns the simulated clock.
@@ -223,7 +205,9 @@ func (s *Sim) Now() time.Time {
 func (s *Sim) SetNow(t time.Time) {
 	s.mu.Lock()
 	s.now = t.Truncate(time.Second)
-	s.model.ensure(s.now)
+	for _, a := range s.accts {
+		a.model.ensure(s.now)
+	}
 	watch := append([]func(){}, s.watch...)
 	s.mu.Unlock()
 	s.log.Info("slsim: clock moved", "now", t.UTC().Format(time.RFC3339))
@@ -242,103 +226,11 @@ func (s *Sim) OnClock(f func()) {
 	s.watch = append(s.watch, f)
 }
 
-// snapshot returns the clock and the headers visible at it, in ord order.
+// snapshot returns the clock and the first account's headers visible at
+// it, in ord order.
 func (s *Sim) snapshot() (time.Time, []*header) {
-	s.mu.Lock()
-	now := s.now
-	s.mu.Unlock()
-	return now, s.visible(now)
-}
-
-// visible returns the headers visible at t, in ord (= id) order.
-func (s *Sim) visible(t time.Time) []*header {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	hs := s.model.headers
-	out := make([]*header, 0, len(hs))
-	for _, h := range hs {
-		if !h.visible.After(t) {
-			out = append(out, h)
-		}
-	}
-	return out
-}
-
-// resource returns resource i.
-func (s *Sim) resource(i int) *resource {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.model.resources[i]
-}
-
-// resources returns the resources active at t that appear on the next
-// invoice.
-func (s *Sim) resources(t time.Time) []*resource {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []*resource
-	for _, r := range s.model.resources {
-		if r.activeAt(t) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// balance is the account balance at t: visible invoice totals minus the
-// payments made by t.
-func (s *Sim) balance(t time.Time) money {
-	var b money
-	for _, h := range s.visible(t) {
-		v := view{h, t}
-		b += v.totals().total()
-		if v.paid() {
-			b -= h.base.total()
-		}
-	}
-	return b
-}
-
-// header returns the invoice id visible at now, or nil.
-func (s *Sim) header(id int64, now time.Time) *header {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h := s.model.byID[id]
-	if h == nil || h.visible.After(now) {
-		return nil
-	}
-	return h
-}
-
-// data returns the derived items of h, from the LRU cache when possible.
-func (s *Sim) data(h *header) *invoiceData {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e, ok := s.cache[h.ord]; ok {
-		s.lru.MoveToFront(e)
-		return e.Value.(*invoiceData)
-	}
-	d := &invoiceData{h: h, items: s.model.items(h)}
-	if h.adj != nil {
-		d.items = append(d.items, adjustmentItem(h))
-	}
-	d.children = make([][]int32, len(d.items))
-	d.assoc = make([][]int32, len(d.items))
-	for i := range d.items {
-		if p := d.items[i].parent; p >= 0 {
-			d.children[p] = append(d.children[p], int32(i))
-		}
-		if a := d.items[i].assoc; a >= 0 {
-			d.assoc[a] = append(d.assoc[a], int32(i))
-		}
-	}
-	s.cache[h.ord] = s.lru.PushFront(d)
-	for s.lru.Len() > cacheInvoices {
-		e := s.lru.Back()
-		s.lru.Remove(e)
-		delete(s.cache, e.Value.(*invoiceData).h.ord)
-	}
-	return d
+	now := s.Now()
+	return now, s.accts[0].visible(now)
 }
 
 // visibleItems returns the number of items of d visible at now (the late
@@ -348,60 +240,4 @@ func (d *invoiceData) visibleItems(now time.Time) int {
 		return len(d.items) - 1
 	}
 	return len(d.items)
-}
-
-// Truth is the ground truth at the current clock.
-type Truth struct {
-	Now          time.Time     `json:"now"`
-	AccountID    int64         `json:"accountId"`
-	Periods      []PeriodTruth `json:"periods"`
-	Unreconciled []int64       `json:"unreconciled"` // invoice ids whose invoiceTotalAmount != Σ items
-}
-
-// PeriodTruth sums one billing period (YYYY-MM of createDate in US Central).
-// Amounts are exact decimal strings ("-12.5", "0.09", "0").
-type PeriodTruth struct {
-	Period             string `json:"period"`
-	Invoices           int64  `json:"invoices"`
-	Items              int64  `json:"items"`
-	InvoiceTotalAmount string `json:"invoiceTotalAmount"` // Σ invoiceTotalAmount as reported by the API
-	ItemsAmount        string `json:"itemsAmount"`        // Σ over items of fees + taxes
-}
-
-// Truth computes the ground truth from the model at the current clock.
-func (s *Sim) Truth() Truth {
-	now, hs := s.snapshot()
-	type acc struct {
-		inv, items int64
-		total, amt money
-	}
-	by := map[string]*acc{}
-	var keys []string
-	t := Truth{Now: now.UTC(), AccountID: s.account.id, Unreconciled: []int64{}}
-	for _, h := range hs {
-		v := view{h, now}
-		p := h.create.In(s.central).Format("2006-01")
-		a := by[p]
-		if a == nil {
-			a = &acc{}
-			by[p] = a
-			keys = append(keys, p)
-		}
-		tt := v.totals()
-		a.inv++
-		a.items += tt.items
-		a.total += v.invoiceTotalAmount()
-		a.amt += tt.itemsAmount
-		if h.inconsistent {
-			t.Unreconciled = append(t.Unreconciled, h.id)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		a := by[k]
-		t.Periods = append(t.Periods, PeriodTruth{Period: k, Invoices: a.inv, Items: a.items,
-			InvoiceTotalAmount: a.total.plain(), ItemsAmount: a.amt.plain()})
-	}
-	sort.Slice(t.Unreconciled, func(i, j int) bool { return t.Unreconciled[i] < t.Unreconciled[j] })
-	return t
 }

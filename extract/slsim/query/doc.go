@@ -15,7 +15,7 @@
 // applies to the objects of a relational property ("invoices", "items", ...).
 //
 // The semantics follow the SoftLayer REST API as documented in
-// /work/shared/reference/softlayer-api.md §1.5 (masks), §1.6 (filters) and
+// the project's reference notes, shared/reference/softlayer-api.md §1.5 (masks), §1.6 (filters) and
 // §2 (ordering): unknown mask properties are errors, but a filter path or
 // operator the engine cannot understand is ignored, as the real API does.
 package query

@@ -1,0 +1,298 @@
+package extract
+
+import (
+	"strings"
+	"time"
+
+	"github.com/invoicelake/invoicelake/schemas"
+)
+
+// The properties we request of an invoice and of an item are each declared
+// once, in invoiceFields and itemFields: the object masks, the JSON decoder
+// and the spill encoding are derived from these lists, and a test checks
+// that they cover every field of schemas.Invoice and schemas.InvoiceItem
+// exactly once.
+
+// fieldKind says how a property is decoded and where it is stored.
+type fieldKind uint8
+
+const (
+	kindInt       fieldKind = iota // int64; absent is 0
+	kindIntPtr                     // *int64
+	kindDecimal                    // *schemas.Decimal, exact
+	kindString                     // string; absent is ""
+	kindStringPtr                  // *string
+	kindNamed                      // *string: "name" of a relational object (category, location)
+	kindTime                       // *time.Time, RFC 3339, offset kept
+	kindTimeValue                  // time.Time; absent is the zero time
+)
+
+// field is one API property held by a field of T. Exactly one accessor,
+// the one of its kind, is set.
+type field[T any] struct {
+	name  string // the API property, as in the mask and the JSON
+	label string // its name in errors: "category.name" for a named field
+	kind  fieldKind
+	// slot is the field's position among the fields of its store class
+	// (ints, decimals, strings): where a decoder keeps its value.
+	slot int
+
+	i  func(*T) *int64
+	ip func(*T) **int64
+	d  func(*T) **schemas.Decimal
+	s  func(*T) *string
+	sp func(*T) **string
+	t  func(*T) **time.Time
+	tv func(*T) *time.Time
+	// code, on a kindNamed field, receives the object's categoryCode when
+	// the item's own categoryCode property is missing or empty.
+	code func(*T) *string
+	// keys: the spill's Keys pass decodes it (every field but the
+	// descriptive strings).
+	keys bool
+	// intern: values repeat across items (codes, names); decoders may
+	// share one string for equal values.
+	intern bool
+}
+
+// maskName is the field's entry in an object mask.
+func (f *field[T]) maskName() string {
+	if f.kind == kindNamed {
+		return f.name + "[name]"
+	}
+	return f.name
+}
+
+// errName is the field's name in a DecodeError (computed once, by
+// newFieldList).
+func (f *field[T]) errName() string { return f.label }
+
+// fieldList is a declared list with its derived lookups.
+type fieldList[T any] struct {
+	fields []field[T]
+	byName map[string]int
+	// counts of the pointer store classes
+	nInts, nDecs, nStrs int
+	// spillOrder lists the fields marked keys, then the others, each
+	// group in declared order.
+	spillOrder []int
+}
+
+func newFieldList[T any](fs ...field[T]) *fieldList[T] {
+	l := &fieldList[T]{fields: fs, byName: make(map[string]int, len(fs))}
+	for i := range l.fields {
+		f := &l.fields[i]
+		if _, dup := l.byName[f.name]; dup {
+			panic("extract: property " + f.name + " declared twice")
+		}
+		l.byName[f.name] = i
+		f.label = f.name
+		if f.kind == kindNamed {
+			f.label = f.name + ".name"
+		}
+		if f.keys {
+			l.spillOrder = append(l.spillOrder, i)
+		}
+		switch f.kind {
+		case kindIntPtr:
+			f.slot, l.nInts = l.nInts, l.nInts+1
+		case kindDecimal:
+			f.slot, l.nDecs = l.nDecs, l.nDecs+1
+		case kindStringPtr, kindNamed:
+			f.slot, l.nStrs = l.nStrs, l.nStrs+1
+		}
+	}
+	for i := range l.fields {
+		if !l.fields[i].keys {
+			l.spillOrder = append(l.spillOrder, i)
+		}
+	}
+	if len(l.fields) > 64 {
+		panic("extract: more than 64 properties in one list")
+	}
+	return l
+}
+
+// present reports whether v's field holds a value: always for the kinds
+// that are not pointers.
+func (f *field[T]) present(v *T) bool {
+	switch f.kind {
+	case kindIntPtr:
+		return *f.ip(v) != nil
+	case kindDecimal:
+		return *f.d(v) != nil
+	case kindStringPtr, kindNamed:
+		return *f.sp(v) != nil
+	case kindTime:
+		return *f.t(v) != nil
+	}
+	return true
+}
+
+// mask is the object mask naming every field.
+func (l *fieldList[T]) mask() string {
+	names := make([]string, len(l.fields))
+	for i := range l.fields {
+		names[i] = l.fields[i].maskName()
+	}
+	return "mask[" + strings.Join(names, ",") + "]"
+}
+
+// lookup finds the field of the JSON key; hint is the position after the
+// previous key's field, since the API sends properties in a stable order.
+func (l *fieldList[T]) lookup(key []byte, hint int) (int, bool) {
+	if hint < len(l.fields) && l.fields[hint].name == string(key) {
+		return hint, true
+	}
+	i, ok := l.byName[string(key)]
+	return i, ok
+}
+
+func intF[T any](name string, get func(*T) *int64) field[T] {
+	return field[T]{name: name, kind: kindInt, i: get, keys: true}
+}
+
+func intPtrF[T any](name string, get func(*T) **int64) field[T] {
+	return field[T]{name: name, kind: kindIntPtr, ip: get, keys: true}
+}
+
+func decF[T any](name string, get func(*T) **schemas.Decimal) field[T] {
+	return field[T]{name: name, kind: kindDecimal, d: get, keys: true}
+}
+
+func strF[T any](name string, get func(*T) *string) field[T] {
+	return field[T]{name: name, kind: kindString, s: get}
+}
+
+func strPtrF[T any](name string, get func(*T) **string) field[T] {
+	return field[T]{name: name, kind: kindStringPtr, sp: get}
+}
+
+func namedF[T any](name string, get func(*T) **string) field[T] {
+	return field[T]{name: name, kind: kindNamed, sp: get, intern: true}
+}
+
+func timeF[T any](name string, get func(*T) **time.Time) field[T] {
+	return field[T]{name: name, kind: kindTime, t: get, keys: true}
+}
+
+func timeValF[T any](name string, get func(*T) *time.Time) field[T] {
+	return field[T]{name: name, kind: kindTimeValue, tv: get, keys: true}
+}
+
+// withCode makes a kindNamed field fill code from the object's
+// categoryCode when code is still empty after the object is decoded.
+func (f field[T]) withCode(code func(*T) *string) field[T] { f.code = code; return f }
+
+// interned marks a string field whose values repeat; inKeys marks a
+// string field the Keys pass needs.
+func (f field[T]) interned() field[T] { f.intern = true; return f }
+func (f field[T]) inKeys() field[T]   { f.keys = true; return f }
+
+type item = schemas.InvoiceItem
+
+// itemFields are the properties of SoftLayer_Billing_Invoice_Item that
+// schemas.InvoiceItem holds. Item totals including children
+// (total*Amount) are computed downstream, not masked on every row.
+var itemFields = newFieldList(
+	intF("id", func(it *item) *int64 { return &it.ID }),
+	intF("invoiceId", func(it *item) *int64 { return &it.InvoiceID }),
+	intPtrF("parentId", func(it *item) **int64 { return &it.ParentID }),
+	intPtrF("billingItemId", func(it *item) **int64 { return &it.BillingItemID }),
+	intPtrF("associatedInvoiceItemId", func(it *item) **int64 { return &it.AssociatedInvoiceItemID }),
+	intPtrF("resourceTableId", func(it *item) **int64 { return &it.ResourceTableID }),
+	intPtrF("productItemId", func(it *item) **int64 { return &it.ProductItemID }),
+	strF("categoryCode", func(it *item) *string { return &it.CategoryCode }).interned().inKeys(),
+	namedF("category", func(it *item) **string { return &it.CategoryName }).
+		withCode(func(it *item) *string { return &it.CategoryCode }),
+	strF("description", func(it *item) *string { return &it.Description }),
+	strPtrF("hostName", func(it *item) **string { return &it.HostName }),
+	strPtrF("domainName", func(it *item) **string { return &it.DomainName }),
+	namedF("location", func(it *item) **string { return &it.Location }),
+	timeF("createDate", func(it *item) **time.Time { return &it.CreateDate }),
+	decF("recurringFee", func(it *item) **schemas.Decimal { return &it.RecurringFee }),
+	decF("hourlyRecurringFee", func(it *item) **schemas.Decimal { return &it.HourlyRecurringFee }),
+	decF("oneTimeFee", func(it *item) **schemas.Decimal { return &it.OneTimeFee }),
+	decF("setupFee", func(it *item) **schemas.Decimal { return &it.SetupFee }),
+	decF("laborFee", func(it *item) **schemas.Decimal { return &it.LaborFee }),
+	decF("recurringTaxAmount", func(it *item) **schemas.Decimal { return &it.RecurringTaxAmount }),
+	decF("oneTimeTaxAmount", func(it *item) **schemas.Decimal { return &it.OneTimeTaxAmount }),
+	decF("setupTaxAmount", func(it *item) **schemas.Decimal { return &it.SetupTaxAmount }),
+	decF("laborTaxAmount", func(it *item) **schemas.Decimal { return &it.LaborTaxAmount }),
+	decF("recurringAfterTaxAmount", func(it *item) **schemas.Decimal { return &it.RecurringAfterTaxAmount }),
+	decF("oneTimeAfterTaxAmount", func(it *item) **schemas.Decimal { return &it.OneTimeAfterTaxAmount }),
+	decF("setupAfterTaxAmount", func(it *item) **schemas.Decimal { return &it.SetupAfterTaxAmount }),
+	decF("laborAfterTaxAmount", func(it *item) **schemas.Decimal { return &it.LaborAfterTaxAmount }),
+)
+
+type invoice = schemas.Invoice
+
+// invoiceFields are the properties of SoftLayer_Billing_Invoice that
+// schemas.Invoice holds: the locals (listed explicitly: a relational-only
+// mask does not reliably return them over REST) and the relational totals
+// and item count.
+var invoiceFields = newFieldList(
+	intF("id", func(v *invoice) *int64 { return &v.ID }),
+	intF("accountId", func(v *invoice) *int64 { return &v.AccountID }),
+	timeValF("createDate", func(v *invoice) *time.Time { return &v.CreateDate }),
+	timeF("modifyDate", func(v *invoice) **time.Time { return &v.ModifyDate }),
+	timeF("closedDate", func(v *invoice) **time.Time { return &v.ClosedDate }),
+	strF("typeCode", func(v *invoice) *string { return &v.TypeCode }),
+	strF("statusCode", func(v *invoice) *string { return &v.StatusCode }),
+	decF("startingBalance", func(v *invoice) **schemas.Decimal { return &v.StartingBalance }),
+	decF("endingBalance", func(v *invoice) **schemas.Decimal { return &v.EndingBalance }),
+	decF("invoiceTotalAmount", func(v *invoice) **schemas.Decimal { return &v.InvoiceTotalAmount }),
+	decF("invoiceTotalPreTaxAmount", func(v *invoice) **schemas.Decimal { return &v.InvoiceTotalPreTaxAmount }),
+	decF("invoiceTotalRecurringAmount", func(v *invoice) **schemas.Decimal { return &v.InvoiceTotalRecurringAmount }),
+	decF("invoiceTotalRecurringTaxAmount", func(v *invoice) **schemas.Decimal { return &v.InvoiceTotalRecurringTaxAmount }),
+	decF("invoiceTotalOneTimeAmount", func(v *invoice) **schemas.Decimal { return &v.InvoiceTotalOneTimeAmount }),
+	decF("invoiceTotalOneTimeTaxAmount", func(v *invoice) **schemas.Decimal { return &v.InvoiceTotalOneTimeTaxAmount }),
+	intPtrF("itemCount", func(v *invoice) **int64 { return &v.ItemCount }),
+	strF("companyName", func(v *invoice) *string { return &v.Contact.CompanyName }),
+	strF("firstName", func(v *invoice) *string { return &v.Contact.FirstName }),
+	strF("lastName", func(v *invoice) *string { return &v.Contact.LastName }),
+	strF("address1", func(v *invoice) *string { return &v.Contact.Address1 }),
+	strF("address2", func(v *invoice) *string { return &v.Contact.Address2 }),
+	strF("city", func(v *invoice) *string { return &v.Contact.City }),
+	strF("state", func(v *invoice) *string { return &v.Contact.State }),
+	strF("postalCode", func(v *invoice) *string { return &v.Contact.PostalCode }),
+	strF("country", func(v *invoice) *string { return &v.Contact.Country }),
+	strF("email", func(v *invoice) *string { return &v.Contact.Email }),
+	strF("officePhone", func(v *invoice) *string { return &v.Contact.OfficePhone }),
+	strF("faxPhone", func(v *invoice) *string { return &v.Contact.FaxPhone }),
+)
+
+// InvoiceMask and ItemMask name exactly the properties schemas.Invoice and
+// schemas.InvoiceItem hold (derived from invoiceFields and itemFields).
+var (
+	InvoiceMask = invoiceFields.mask()
+	ItemMask    = itemFields.mask()
+)
+
+// Store sizes of an item: the decoder and the spill keep an item's pointed-
+// to values in arrays of these sizes (one allocation per item); init checks
+// them against itemFields.
+const (
+	nItemInts = 5
+	nItemDecs = 13
+	nItemStrs = 4
+)
+
+func init() {
+	if itemFields.nInts != nItemInts || itemFields.nDecs != nItemDecs || itemFields.nStrs != nItemStrs {
+		panic("extract: item store sizes disagree with itemFields")
+	}
+}
+
+// itemStore holds the values an item's pointer fields point to.
+type itemStore struct {
+	ints [nItemInts]int64
+	decs [nItemDecs]schemas.Decimal
+	strs [nItemStrs]string
+	t    time.Time
+}
+
+// values is the store as decodeObject takes it.
+func (st *itemStore) values() valueStore {
+	return valueStore{ints: st.ints[:], decs: st.decs[:], strs: st.strs[:], t: &st.t}
+}
