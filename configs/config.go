@@ -232,8 +232,10 @@ func (c Config) Validate() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("config: %s: %s", field, fmt.Sprintf(format, args...)))
 	}
-	if u, err := url.Parse(c.Source.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		bad("source.endpoint", "%q is not an http(s) URL", c.Source.Endpoint)
+	// The value is never repeated: a URL that does not parse, or carries
+	// user info, may hold the API key (http://user:KEY@host/).
+	if u, err := url.Parse(c.Source.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		bad("source.endpoint", "not an http(s) URL with a host and no user info (the value is not repeated here: it may hold a credential)")
 	}
 	if c.Source.Timeout <= 0 {
 		bad("source.timeout", "must be positive")

@@ -296,7 +296,7 @@ type heldBody struct {
 // pool.
 func (c *Client) release(hb *heldBody) {
 	c.mem.give(hb.held)
-	if cap(hb.buf) <= maxPooled {
+	if cap(hb.buf) >= bodyChunk && cap(hb.buf) <= maxPooled {
 		b := hb.buf[:0]
 		bufPool.Put(&b)
 	}
@@ -320,13 +320,13 @@ func (c *Client) readBody(ctx context.Context, resp *http.Response, hb *heldBody
 			if int64(len(hb.buf)) > limit {
 				return &LimitError{What: "response body (after decompression)", Limit: limit, Got: int64(len(hb.buf))}
 			}
-			n := min(int64(2*cap(hb.buf)), limit+1)
+			// The budget counts the live buffer; the old one is garbage.
+			n := min(max(int64(2*cap(hb.buf)), bodyChunk), limit+1)
 			if !c.mem.tryTake(n - int64(cap(hb.buf))) {
 				return &transportError{cause: CauseMemory, err: fmt.Errorf("read body: %w (%d bytes)", errMemory, c.cfg.MemoryBudget)}
 			}
 			nb := make([]byte, len(hb.buf), n)
 			copy(nb, hb.buf)
-			c.mem.give(int64(cap(hb.buf)))
 			hb.buf, hb.held = nb, n
 		}
 		n, err := resp.Body.Read(hb.buf[len(hb.buf):cap(hb.buf)])

@@ -176,7 +176,9 @@ func endpointProblem(raw string) string {
 	switch {
 	case err != nil:
 		return "is not a valid URL (the value is not repeated here: it may hold a credential)"
-	case u.User != nil:
+	case u.User != nil, strings.Contains(raw, "@"):
+		// An '@' anywhere: user info whose key holds a '/' parses as a
+		// host and a path (http://u:ab/cd@host/).
 		return "must not carry user info (user:key@); give credentials with SL_USERNAME and SL_API_KEY " +
 			"(the value is not repeated here)"
 	case u.Scheme != "http" && u.Scheme != "https":
