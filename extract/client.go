@@ -436,7 +436,8 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) err
 			return ctx.Err()
 		}
 		if tlsMismatch(err) {
-			return &transportError{cause: "tls", err: err, permanent: true}
+			return &transportError{cause: "tls", permanent: true,
+				err: fmt.Errorf("%w (check the endpoint's scheme and the server's certificate: a retry will not help)", err)}
 		}
 		return &transportError{cause: transportCause(err), err: err}
 	}

@@ -30,8 +30,8 @@ const (
 	DefaultRetryBaseDelay   = 500 * time.Millisecond
 	DefaultRetryMaxDelay    = 30 * time.Second
 	DefaultRetryMaxElapsed  = 5 * time.Minute
-	DefaultMaxBodyBytes     = 32 << 20
-	DefaultMemoryBudget     = 128 << 20
+	DefaultMaxBodyBytes     = 16 << 20
+	DefaultMemoryBudget     = 64 << 20
 	DefaultMaxListRows      = 1_000_000
 	DefaultMaxSpillBytes    = 1 << 30
 	defaultUserAgent        = "invoicelake-extract/1"
@@ -88,9 +88,9 @@ type Config struct {
 	// "Worst case"). Zero takes the default.
 	//
 	// MaxBodyBytes caps one response body, counted after decompression
-	// while it is read (default 32 MiB; a page of 100 items is about
+	// while it is read (default 16 MiB; a page of 100 items is about
 	// 100 KiB). MemoryBudget caps the response bodies held at once by all
-	// calls together (default 128 MiB); a body that cannot grow within it
+	// calls together (default 64 MiB); a body that cannot grow within it
 	// is retried after a backoff. MaxListRows caps the rows of one listing:
 	// the invoices of one query, or the items of an invoice whose itemCount
 	// is unknown (default 1,000,000); an invoice's items are otherwise

@@ -35,6 +35,7 @@ type Summary struct {
 	RetryCauses  map[string]int64 `json:"api_retries_by_cause,omitempty"`
 	PageHalvings int64            `json:"page_size_reductions"` // pages retried at half size after "too much data" or a timeout
 	APIBytes     int64            `json:"api_bytes"`
+	InvalidUTF8  int64            `json:"api_invalid_utf8_replaced,omitempty"` // runs of non-UTF-8 bytes replaced with U+FFFD
 	Watermark    time.Time        `json:"watermark,omitzero"`
 }
 
@@ -92,6 +93,7 @@ func (s *Summary) finish(err error, ex extract.Stats, tr transform.Stats) {
 	s.RetryCauses = ex.Retries
 	s.PageHalvings = ex.PageSizeReductions
 	s.APIBytes = ex.Bytes
+	s.InvalidUTF8 = ex.InvalidUTF8
 	s.Unreconciled = tr.Unreconciled
 	s.UnknownCodes = tr.UnknownCategories
 }
@@ -106,7 +108,7 @@ func (s *Summary) log(log *slog.Logger) {
 		"periods", len(s.Periods), "invoices", s.Invoices, "items", s.Items,
 		"unreconciled", s.Unreconciled, "unknown_codes", len(s.UnknownCodes),
 		"bytes", s.Bytes, "api_calls", s.APICalls, "api_retries", s.Retries, "page_size_reductions", s.PageHalvings,
-		"duration", s.Duration, "watermark", s.Watermark)
+		"invalid_utf8_replaced", s.InvalidUTF8, "duration", s.Duration, "watermark", s.Watermark)
 }
 
 // table prints the per-period summary for people.
