@@ -407,7 +407,7 @@ func TestHostileAPI(t *testing.T) {
 			endpoint: "http://" + testAPIKey + "/x@%s/rest/v3.1/", msg: `Endpoint: must not carry user info`},
 		{name: "14 slow-loris", sends: "every answer trickles one byte per 100 ms, forever", code: 1,
 			within: 4*time.Second + 2*time.Second + 3*time.Second, // max_retry_time + timeout + start and exit
-			msg: `timeout|deadline|giving up`,
+			msg:    `timeout|deadline|giving up`,
 			answer: func(w http.ResponseWriter, r *http.Request, c call, u *upstream) {
 				w.Header().Set("SoftLayer-Total-Items", "10")
 				w.Write([]byte("["))
