@@ -102,6 +102,14 @@ type request struct {
 	// the halvings of one page. Zero: Retry.MaxElapsed from the first
 	// attempt.
 	deadline time.Time
+	// hold, if set, receives the memory budget of a successful answer's
+	// body (len(body)), which then stands for the rows decoded from it
+	// until the pager gives it back. head reports whether the call is for
+	// the range its listing waits for: such a call may overdraw the
+	// budget, so that ranges fetched ahead and holding it can never
+	// starve the one that would release them.
+	hold *int64
+	head func() bool
 }
 
 func (r *request) name() string { return r.service + "::" + r.method }
@@ -173,6 +181,12 @@ func (c *Client) call(ctx context.Context, r request, decode decodeFunc) error {
 			return fmt.Errorf("extract: %s: %w", r.where(), context.Cause(ctx))
 		}
 		retry, cause := classify(err)
+		var le *LimitError
+		if r.shrinkable && errors.As(err, &le) && le.body {
+			// A page too big for MaxBodyBytes is halved, like "too much
+			// data"; at the smallest page it is an error.
+			return &shrinkError{cause: CauseTooMuchData, err: err}
+		}
 		if !retry {
 			return fmt.Errorf("extract: %s: %w", r.where(), err)
 		}
@@ -232,22 +246,25 @@ const (
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, bodyChunk); return &b }}
 
-// budget counts the response bytes the client holds at once. A body takes
+// budget counts the response bytes the client holds at once, and the
+// rows decoded from them until the pager has passed them on. A body takes
 // its first buffer blocking (holding nothing, it cannot be part of a
 // deadlock) and every growth without blocking: a body that cannot grow
-// gives everything back and its call is retried after a backoff.
+// gives everything back and its call is retried after a backoff. A call
+// for the range its listing waits for (head) never waits and never fails
+// for the budget: it may overdraw it, by at most one body per listing.
 type budget struct {
 	mu      sync.Mutex
 	free    int64
-	changed chan struct{} // closed and replaced when bytes are given back
+	changed chan struct{} // closed and replaced when bytes are given back or a head moves
 }
 
 func newBudget(n int64) *budget { return &budget{free: n, changed: make(chan struct{})} }
 
-func (b *budget) take(ctx context.Context, n int64) error {
+func (b *budget) take(ctx context.Context, n int64, head func() bool) error {
 	for {
 		b.mu.Lock()
-		if b.free >= n {
+		if b.free >= n || (head != nil && head()) {
 			b.free -= n
 			b.mu.Unlock()
 			return nil
@@ -262,10 +279,10 @@ func (b *budget) take(ctx context.Context, n int64) error {
 	}
 }
 
-func (b *budget) tryTake(n int64) bool {
+func (b *budget) tryTake(n int64, head func() bool) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.free < n {
+	if b.free < n && (head == nil || !head()) {
 		return false
 	}
 	b.free -= n
@@ -278,6 +295,13 @@ func (b *budget) give(n int64) {
 	}
 	b.mu.Lock()
 	b.free += n
+	b.mu.Unlock()
+	b.wake()
+}
+
+// wake lets waiters check again (a head moved).
+func (b *budget) wake() {
+	b.mu.Lock()
 	close(b.changed)
 	b.changed = make(chan struct{})
 	b.mu.Unlock()
@@ -305,24 +329,33 @@ func (c *Client) release(hb *heldBody) {
 
 // readBody reads a response body, after decompression, within
 // Config.MaxBodyBytes and the memory budget, into hb.
-func (c *Client) readBody(ctx context.Context, resp *http.Response, hb *heldBody) error {
+func (c *Client) readBody(ctx context.Context, r *request, resp *http.Response, hb *heldBody) error {
 	limit := c.cfg.MaxBodyBytes
 	if resp.ContentLength > limit {
-		return &LimitError{What: "response body (Content-Length)", Limit: limit, Got: resp.ContentLength}
+		return &LimitError{What: "response body (Content-Length)", Limit: limit, Got: resp.ContentLength, body: true}
 	}
 	buf := (*bufPool.Get().(*[]byte))[:0]
-	if err := c.mem.take(ctx, int64(cap(buf))); err != nil {
+	if err := c.mem.take(ctx, int64(cap(buf)), r.head); err != nil {
 		return err
 	}
 	hb.buf, hb.held = buf, int64(cap(buf))
+	var probe [1]byte
 	for {
 		if len(hb.buf) == cap(hb.buf) {
-			if int64(len(hb.buf)) > limit {
-				return &LimitError{What: "response body (after decompression)", Limit: limit, Got: int64(len(hb.buf))}
+			if int64(len(hb.buf)) >= limit {
+				// Full at the limit: one more byte is one too many.
+				n, err := io.ReadFull(resp.Body, probe[:])
+				if n > 0 {
+					return &LimitError{What: "response body (after decompression)", Limit: limit, Got: limit + 1, body: true}
+				}
+				if err == io.EOF {
+					return nil
+				}
+				return err
 			}
 			// The budget counts the live buffer; the old one is garbage.
-			n := min(max(int64(2*cap(hb.buf)), bodyChunk), limit+1)
-			if !c.mem.tryTake(n - int64(cap(hb.buf))) {
+			n := min(max(int64(2*cap(hb.buf)), bodyChunk), limit)
+			if !c.mem.tryTake(n-int64(cap(hb.buf)), r.head) {
 				return &transportError{cause: CauseMemory, err: fmt.Errorf("read body: %w (%d bytes)", errMemory, c.cfg.MemoryBudget)}
 			}
 			nb := make([]byte, len(hb.buf), n)
@@ -373,7 +406,7 @@ func (c *Client) validBody(ctx context.Context, r *request, body []byte) (out []
 		return body, func() {}, nil
 	}
 	need := int64(2*len(body) + 3)
-	if !c.mem.tryTake(need) {
+	if !c.mem.tryTake(need, r.head) {
 		return nil, nil, &transportError{cause: CauseMemory, err: fmt.Errorf("repair UTF-8: %w", errMemory)}
 	}
 	fixed, runs := repairUTF8(make([]byte, 0, need), body)
@@ -447,7 +480,7 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) err
 	}
 	var hb heldBody
 	defer c.release(&hb)
-	rerr := c.readBody(rctx, resp, &hb)
+	rerr := c.readBody(rctx, r, resp, &hb)
 	if c.log.Enabled(ctx, slog.LevelDebug) {
 		c.log.DebugContext(ctx, "extract: api call", "call", r.where(), "url", u, "status", resp.StatusCode,
 			"bytes", len(hb.buf), "duration", time.Since(t0), "request_headers", redactHeaders(req.Header), "err", rerr)
@@ -498,7 +531,16 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) err
 			total = v
 		}
 	}
-	return decode(body, total)
+	if err := decode(body, total); err != nil {
+		return err
+	}
+	if r.hold != nil {
+		// The rows decoded from the body keep its size of budget.
+		keep := min(int64(len(hb.buf)), hb.held)
+		*r.hold += keep
+		hb.held -= keep
+	}
+	return nil
 }
 
 // snippet returns the start of a non-JSON error body for an error message.

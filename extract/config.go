@@ -30,8 +30,8 @@ const (
 	DefaultRetryBaseDelay   = 500 * time.Millisecond
 	DefaultRetryMaxDelay    = 30 * time.Second
 	DefaultRetryMaxElapsed  = 5 * time.Minute
-	DefaultMaxBodyBytes     = 16 << 20
-	DefaultMemoryBudget     = 64 << 20
+	DefaultMaxBodyBytes     = 4 << 20
+	DefaultMemoryBudget     = 32 << 20
 	DefaultMaxListRows      = 1_000_000
 	DefaultMaxSpillBytes    = 1 << 30
 	defaultUserAgent        = "invoicelake-extract/1"
@@ -88,13 +88,18 @@ type Config struct {
 	// "Worst case"). Zero takes the default.
 	//
 	// MaxBodyBytes caps one response body, counted after decompression
-	// while it is read (default 16 MiB; a page of 100 items is about
-	// 100 KiB). MemoryBudget caps the response bodies held at once by all
-	// calls together (default 64 MiB); a body that cannot grow within it
-	// is retried after a backoff. MaxListRows caps the rows of one listing:
-	// the invoices of one query, or the items of an invoice whose itemCount
-	// is unknown (default 1,000,000); an invoice's items are otherwise
-	// capped at itemCount + 10% + 1000. MaxSpillBytes caps the spill of one
+	// while it is read (default 4 MiB; a page of 100 items is about
+	// 70 KiB): a page above it is halved like "too much data", and at
+	// MinPageSize it is a *LimitError. MemoryBudget caps what the client
+	// holds of the API's answers at once, all calls together: bodies, and
+	// the rows decoded from them until the listing passes them on
+	// (default 32 MiB); the range a listing waits for may overdraw it by
+	// one body, so the bound is MemoryBudget + (Concurrency+1) *
+	// 2*MaxBodyBytes. A body that cannot grow within it is retried after
+	// a backoff. MaxListRows caps the rows of one listing: the invoices of
+	// one query, or the items of an invoice whose itemCount is unknown
+	// (default 1,000,000); an invoice's items are otherwise capped at
+	// itemCount + 10% + 1000. MaxSpillBytes caps the spill of one
 	// invoice's items (default 1 GiB).
 	MaxBodyBytes  int64
 	MemoryBudget  int64

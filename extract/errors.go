@@ -159,6 +159,7 @@ type LimitError struct {
 	Limit     int64
 	Got       int64 // at least this much; 0 when unknown
 	Transient bool
+	body      bool // a response body over MaxBodyBytes: the pager halves the page first
 }
 
 func (e *LimitError) Error() string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,6 +54,9 @@ type lister[T any] struct {
 	// above it.
 	maxRows int
 	tooMany func(total int) error
+	// head is the offset of the range the listing waits for: its calls
+	// may overdraw the memory budget (see budget).
+	head atomic.Int64
 
 	mu        sync.Mutex
 	cur       int // current adaptive page size
@@ -70,6 +74,42 @@ func newLister[T any](c *Client, req request, pageSize int, decode func([]byte, 
 			Limit: int64(ls.maxRows), Got: int64(total)}
 	}
 	return ls
+}
+
+// setHead marks the range at off as the one the listing waits for.
+func (ls *lister[T]) setHead(off int) {
+	ls.head.Store(int64(off))
+	ls.c.mem.wake()
+}
+
+// drop gives back the budget a range's rows held.
+func (ls *lister[T]) drop(res *rangeResult[T]) {
+	ls.c.mem.give(res.held)
+	res.held = 0
+}
+
+// bigRowBytes: an answer longer than this per row asked for is counted
+// before it is decoded (a page of 100 items is about 70 KiB), so that a
+// body of many tiny rows cannot allocate more rows than the limit.
+const bigRowBytes = 4 << 10
+
+var errTooManyRows = errors.New("more rows than the limit asked for")
+
+// tooManyRows reports whether body is an array of more than limit
+// elements, without decoding them.
+func tooManyRows(body []byte, limit int) bool {
+	l := lexer{data: body}
+	if l.peek() != '[' {
+		return false
+	}
+	n := 0
+	err := l.array(func() error {
+		if n++; n > limit {
+			return errTooManyRows
+		}
+		return l.skip()
+	})
+	return errors.Is(err, errTooManyRows)
 }
 
 func (ls *lister[T]) errorf(format string, args ...any) error {
@@ -128,6 +168,7 @@ type rangeResult[T any] struct {
 	total     int  // SoftLayer-Total-Items of the range's last call
 	end       bool // a short page: the list ends inside the range
 	err       error
+	held      int64 // memory budget the rows hold until accepted (drop)
 }
 
 // pageShape checks that an answer is a JSON array, or a bare object where
@@ -174,11 +215,16 @@ func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, res *rangeResul
 			deadline = time.Now().Add(ls.c.cfg.Retry.MaxElapsed)
 		}
 		r.deadline = deadline
+		r.hold = &res.held
+		r.head = func() bool { return ls.head.Load() == int64(off) }
 		base := len(rows)
 		var t int
 		err := ls.c.call(ctx, r, func(body []byte, tot int) error {
 			if msg := pageShape(body, r.limit); msg != "" {
 				return &PagingError{Method: r.name(), page: true, Msg: fmt.Sprintf("offset %d limit %d: %s", r.offset, r.limit, msg)}
+			}
+			if len(body) > r.limit*bigRowBytes && tooManyRows(body, r.limit) {
+				return &PagingError{Method: r.name(), page: true, Msg: fmt.Sprintf("offset %d limit %d: %v", r.offset, r.limit, errTooManyRows)}
 			}
 			var err error
 			rows, err = ls.decode(body, rows[:base])
@@ -267,6 +313,7 @@ func (ls *lister[T]) each(ctx context.Context, emit func(T) bool) error {
 	// report: the first call's during prefetch (every range was fetched
 	// after it), the latest one's when paging in order.
 	accept := func(res *rangeResult[T], floor int) (bool, error) {
+		defer ls.drop(res) // the rows are passed on, or the listing ends
 		if off > 0 && (!res.hasAnchor || res.anchor != lastID) {
 			return false, ls.changed(off, res.anchor, lastID)
 		}
@@ -294,8 +341,10 @@ func (ls *lister[T]) each(ctx context.Context, emit func(T) bool) error {
 
 	P := ls.pageSize
 	var res rangeResult[T]
+	ls.setHead(0)
 	ls.fetchRange(ctx, 0, P, &res)
 	if res.err != nil {
+		ls.drop(&res)
 		return res.err
 	}
 	first := res.total
@@ -310,8 +359,10 @@ func (ls *lister[T]) each(ctx context.Context, emit func(T) bool) error {
 	// In order: rows appended while paging (the total grew).
 	for off < latest {
 		res.hasAnchor, res.end, res.err = false, false, nil
+		ls.setHead(off)
 		ls.fetchRange(ctx, off, P, &res)
 		if res.err != nil {
+			ls.drop(&res)
 			return res.err
 		}
 		// A short page has a total equal to off (it agrees with its total)
@@ -337,6 +388,11 @@ func (ls *lister[T]) prefetch(ctx context.Context, from, to int, accept func(*ra
 	defer func() {
 		cancel()
 		wg.Wait()
+		for _, r := range ring {
+			if r != nil {
+				ls.drop(r)
+			}
+		}
 	}()
 	launched := 0
 	for i := range n {
@@ -350,6 +406,7 @@ func (ls *lister[T]) prefetch(ctx context.Context, from, to int, accept func(*ra
 			})
 		}
 		r := ring[i%depth]
+		ls.setHead(from + i*P)
 		select {
 		case <-r.done:
 		case <-ctx.Done():
@@ -357,6 +414,7 @@ func (ls *lister[T]) prefetch(ctx context.Context, from, to int, accept func(*ra
 		}
 		ring[i%depth] = nil
 		if r.err != nil {
+			ls.drop(r)
 			return false, r.err
 		}
 		// A short range before the last planned one reports a total below
