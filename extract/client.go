@@ -246,13 +246,14 @@ const (
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, bodyChunk); return &b }}
 
-// budget counts the response bytes the client holds at once, and the
-// rows decoded from them until the pager has passed them on. A body takes
-// its first buffer blocking (holding nothing, it cannot be part of a
-// deadlock) and every growth without blocking: a body that cannot grow
-// gives everything back and its call is retried after a backoff. A call
-// for the range its listing waits for (head) never waits and never fails
-// for the budget: it may overdraw it, by at most one body per listing.
+// budget counts what the client holds of the API's answers at once:
+// bodies, and the rows decoded from them until the pager has passed them
+// on. A call waits for room before it reads and before its body grows. A
+// call for the range its listing waits for (head) never waits: it may
+// overdraw the budget, by at most one body per listing. So there is no
+// deadlock: whatever holds the budget is a range behind its listing's
+// head, and every head makes progress, releases its rows when they are
+// passed on, and hands the head to the next range.
 type budget struct {
 	mu      sync.Mutex
 	free    int64
@@ -279,16 +280,6 @@ func (b *budget) take(ctx context.Context, n int64, head func() bool) error {
 	}
 }
 
-func (b *budget) tryTake(n int64, head func() bool) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.free < n && (head == nil || !head()) {
-		return false
-	}
-	b.free -= n
-	return true
-}
-
 func (b *budget) give(n int64) {
 	if n == 0 {
 		return
@@ -306,9 +297,6 @@ func (b *budget) wake() {
 	b.changed = make(chan struct{})
 	b.mu.Unlock()
 }
-
-// errMemory is a body that could not grow within the memory budget.
-var errMemory = errors.New("response bodies in flight reached the memory budget")
 
 // heldBody is a response body and the budget it holds.
 type heldBody struct {
@@ -355,8 +343,8 @@ func (c *Client) readBody(ctx context.Context, r *request, resp *http.Response, 
 			}
 			// The budget counts the live buffer; the old one is garbage.
 			n := min(max(int64(2*cap(hb.buf)), bodyChunk), limit)
-			if !c.mem.tryTake(n-int64(cap(hb.buf)), r.head) {
-				return &transportError{cause: CauseMemory, err: fmt.Errorf("read body: %w (%d bytes)", errMemory, c.cfg.MemoryBudget)}
+			if err := c.mem.take(ctx, n-int64(cap(hb.buf)), r.head); err != nil {
+				return err
 			}
 			nb := make([]byte, len(hb.buf), n)
 			copy(nb, hb.buf)
@@ -398,7 +386,7 @@ func repairUTF8(dst, b []byte) ([]byte, int64) {
 }
 
 // validBody returns body as valid UTF-8: itself, or a repaired copy that
-// holds budget until done is called. Every string that leaves extract
+// holds budget until done is called (waiting for room like a body). Every string that leaves extract
 // comes from such a body (the decoder turns lone \u surrogates into U+FFFD
 // too), so nothing a Parquet reader would refuse is ever yielded.
 func (c *Client) validBody(ctx context.Context, r *request, body []byte) (out []byte, done func(), err error) {
@@ -406,8 +394,8 @@ func (c *Client) validBody(ctx context.Context, r *request, body []byte) (out []
 		return body, func() {}, nil
 	}
 	need := int64(2*len(body) + 3)
-	if !c.mem.tryTake(need, r.head) {
-		return nil, nil, &transportError{cause: CauseMemory, err: fmt.Errorf("repair UTF-8: %w", errMemory)}
+	if err := c.mem.take(ctx, need, r.head); err != nil {
+		return nil, nil, err
 	}
 	fixed, runs := repairUTF8(make([]byte, 0, need), body)
 	c.stats.invalidUTF8.Add(runs)

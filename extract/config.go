@@ -95,8 +95,8 @@ type Config struct {
 	// the rows decoded from them until the listing passes them on
 	// (default 32 MiB); the range a listing waits for may overdraw it by
 	// one body, so the bound is MemoryBudget + (Concurrency+1) *
-	// 2*MaxBodyBytes. A body that cannot grow within it is retried after
-	// a backoff. MaxListRows caps the rows of one listing: the invoices of
+	// 2*MaxBodyBytes. A call waits for room before its body grows.
+	// MaxListRows caps the rows of one listing: the invoices of
 	// one query, or the items of an invoice whose itemCount is unknown
 	// (default 1,000,000); an invoice's items are otherwise capped at
 	// itemCount + 10% + 1000. MaxSpillBytes caps the spill of one

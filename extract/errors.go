@@ -121,9 +121,6 @@ const (
 	// CauseInconsistent is a page that does not agree with its own
 	// SoftLayer-Total-Items (short, empty, null, not an array, no header).
 	CauseInconsistent = "inconsistent_page"
-	// CauseMemory is a body that could not grow within the memory budget
-	// while other bodies held it; the call is retried after a backoff.
-	CauseMemory = "memory_budget"
 )
 
 // PagingError is a listing the API did not answer consistently: a page

@@ -362,8 +362,8 @@ func TestHostileBodies(t *testing.T) {
 // once, together exceed the budget. Bodies, and the rows decoded from them
 // until they are passed on, are never held beyond the budget but for the
 // range the listing waits for (which may overdraw it by a body, so that
-// ranges fetched ahead cannot starve it); bodies that cannot grow are
-// retried; every row comes, once.
+// ranges fetched ahead cannot starve it); bodies that cannot grow wait
+// for room; every row comes, once.
 func TestMemoryBudgetHeldAtOnce(t *testing.T) {
 	const rowsN, per = 80, 10
 	desc := strings.Repeat("d", 60<<10) // 10 rows: a page of 600 KiB
