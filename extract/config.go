@@ -33,7 +33,7 @@ const (
 	DefaultMaxBodyBytes     = 4 << 20
 	DefaultMemoryBudget     = 32 << 20
 	DefaultMaxListRows      = 1_000_000
-	DefaultMaxSpillBytes    = 1 << 30
+	DefaultMaxSpillBytes    = 256 << 20
 	defaultUserAgent        = "invoicelake-extract/1"
 	maxPageSize             = 10000
 	apiRateLimitPerSecond   = 50
@@ -94,13 +94,14 @@ type Config struct {
 	// holds of the API's answers at once, all calls together: bodies, and
 	// the rows decoded from them until the listing passes them on
 	// (default 32 MiB); the range a listing waits for may overdraw it by
-	// one body, so the bound is MemoryBudget + (Concurrency+1) *
-	// 2*MaxBodyBytes. A call waits for room before its body grows.
+	// one body (three while a body not valid UTF-8 is repaired), so the
+	// bound is MemoryBudget + (Concurrency+1) * MaxBodyBytes. A call
+	// waits for room before its body grows.
 	// MaxListRows caps the rows of one listing: the invoices of
 	// one query, or the items of an invoice whose itemCount is unknown
 	// (default 1,000,000); an invoice's items are otherwise capped at
 	// itemCount + 10% + 1000. MaxSpillBytes caps the spill of one
-	// invoice's items (default 1 GiB).
+	// invoice's items (default 256 MiB).
 	MaxBodyBytes  int64
 	MemoryBudget  int64
 	MaxListRows   int

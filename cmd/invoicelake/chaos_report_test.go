@@ -462,6 +462,7 @@ killed runs those of the rerun. **Faults served** are counted by the simulator.
 		b.WriteString("\n")
 	}
 	b.WriteString(fuzzSection)
+	b.WriteString(worstCaseSection) // hostile_api_test.go
 	return b.String()
 }
 

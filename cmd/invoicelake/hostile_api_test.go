@@ -547,3 +547,84 @@ func diffDigests(want, got map[string]string) string {
 	sort.Strings(d)
 	return strings.Join(d, "\n")
 }
+
+// worstCaseSection is the part of docs/RELIABILITY.md about hostile API
+// answers and the bounds of a run; `make chaos` writes it after the fuzz
+// targets. Its figures come from TestHostileAPI (it logs its table) and
+// extract's hostile tests.
+const worstCaseSection = `
+## Worst case, whatever the API sends (default settings)
+
+Defaults: ` + "`source.timeout: 60s`, `max_attempts: 8`, `max_retry_time: 5m`, `concurrency: 4`" + `, 8 pages of a
+listing fetched at once, pages of 50 invoices and 100 items; and the client's limits (extract.Config):
+4 MiB a response body (after decompression), a 32 MiB memory budget for the answers held at once,
+1 MiB a string, 1,000,000 rows a listing, ` + "`itemCount` + 10% + 1000" + ` items an invoice, 256 MiB the spill
+of one invoice.
+
+**Complete or an error.** A listing ends without an error only when its pages add up to
+` + "`SoftLayer-Total-Items`" + `: every answer must be a JSON array (a bare object only where a limit of 1 was
+asked) of exactly min(limit, total − offset) rows; an invoice's items must reach its ` + "`itemCount`" + `.
+An answer that does not agree with its own total is asked again, then ends the run with exit 1
+(` + "`incomplete listing`" + `): the period is not published. An answer **without** the header is treated the
+same way: the real API always sends it on paged calls, and without it a short page cannot be told
+from a hidden one. Rows **appended** while paging (new ids sort last, the total grows) are read too:
+paging goes on to the latest total. A total that **shrinks**, or a row before the offset that is not
+the last row read (rows inserted or removed before it, an API that ignores the offset), or rows that
+repeat, end the listing with exit 1: SoftLayer deletes neither invoices nor their items, so that is
+never a legitimate end of a list.
+
+**Time.** One page, every attempt and every halving included, takes at most ` + "`max_retry_time`" + ` (5 min),
+each attempt at most ` + "`timeout`" + ` (60 s) from connect to the last byte of its body. Before: 543 s were
+measured against a slow-loris API (a fresh 60 s per halving, then 5 minutes of retries); now the test
+below (timeout 2s, max_retry_time 4s) ends its run after 4.0 s. An API that stops answering ends
+the run within 5 minutes: every call in flight ends by its deadline and the first error ends the
+run. An API that answers, however slowly, cannot make a run loop: every call advances its listing by
+a full page or ends it, and a listing ends at its declared total, capped (1,000,000 invoices a
+query; ` + "`itemCount` + 10% + 1000" + ` items an invoice; 1,000,000 when ` + "`itemCount`" + ` is missing); so a run makes at
+most ceil(rows / page) calls a listing, plus halvings, each at most 60 s (5 min with retries). The
+CronJob's ` + "`activeDeadlineSeconds`" + ` (5400) bounds the wall clock of a Job.
+
+**Memory.** No allocation follows a number the API sends: a total of 10^12 is refused before any
+plan, a listing holds at most 8 pages ahead, an answer with more rows than asked is refused before it
+is decoded. The client holds at most 32 MiB + (concurrency + 1) × 4 MiB = **52 MiB** of the API's
+answers (bodies while read, and the rows decoded from them until they are passed on; the page each
+listing waits for may overdraw the budget by one body, so that pages fetched ahead can never starve
+it). Measured peak RSS of the binary (VmHWM): a good export 25 MiB; four 1 GiB gzip bombs at once
+**47 MiB** (before: 3.96 GB for one, out of memory for four); pages at the 4 MiB cap everywhere
+(25 items of 150 KiB strings each, every invoice) **191 MiB**, the heaviest case: Go's heap reaches
+about twice what is live, and the rest of the pipeline holds rows of 150 KiB strings too. Disk: at
+most 17 spills exist at once (4 × concurrency waiting, one being read), each at most 256 MiB.
+
+**The hostile API** (` + "`TestHostileAPI`" + `, cmd/invoicelake/hostile_api_test.go, part of ` + "`make test`" + `): an
+export from the simulator publishes a lake; then each row puts an impersonation of the API in front of
+the simulator and reruns the same export with the built binary. Every row also holds: the published
+lake is unchanged byte for byte (all files but ` + "`_runs/`" + `), neither the API key nor its Basic
+header is in any output or file, and no request reached another server. Issue 12 case numbers.
+
+| # | what the API sends | exit | what the run says | peak RSS | time |
+|---|---|---|---|---|---|
+| 1 | getInvoices ` + "`[]`" + ` with the true total | 1 | incomplete listing: 0 rows, but SoftLayer-Total-Items is N | 17 MiB | 0.1s |
+| 1 | getInvoices ` + "`null`" + ` | 1 | null where an array was expected | 17 MiB | 0.2s |
+| 1 | getInvoices: a bare object (limit 4) | 1 | a bare object where an array was expected | 17 MiB | 0.5s |
+| 1 | getInvoices: 1 row a page, the true total | 1 | 1 rows, but SoftLayer-Total-Items is N | 17 MiB | 0.6s |
+| 1 | getInvoices: the right rows, no total header | 1 | no usable SoftLayer-Total-Items header | 16 MiB | 0.5s |
+| 1 | getInvoices: after page 1 the list ends early, total and rows agreeing | 1 | SoftLayer-Total-Items shrank from N to M | 17 MiB | 0.0s |
+| 1 | getItems: every invoice's items end at half, total and rows agreeing | 1 | N items, fewer than the invoice's itemCount M | 18 MiB | 0.2s |
+| 3 | getInvoices: a full page with total 1000000000000 | 2 | 1000000000000 is above the limit of 1000000 | 17 MiB | 0.1s |
+| 4 | 302 to another port of the same host | 2 | HTTP 302 with a redirect to host "127.0.0.1:P": redirects are not followed | 16 MiB | 0.0s |
+| 4 | 301 to another host, user info in the Location | 2 | HTTP 301 with a redirect to host "attacker.example:8080" | 16 MiB | 0.0s |
+| 5 | getItems: full pages of growing ids forever, the total one page ahead | 1 | … with itemCount N (limit itemCount + 10% + 1000): M is above the limit | 21 MiB | 5.5s |
+| 5 | getItems: every page is the first page (offset ignored) | 1 | the row before it is id 1, want N (the last row read) | 18 MiB | 0.7s |
+| 6 | getItems: 1 MiB of gzip inflating to 1 GiB, every invoice at once | 2 | response body (after decompression): 4194305 is above the limit of 4194304 | 47 MiB | 0.4s |
+| 6 | getItems: every page just under 4 MiB (strings of 150 KiB) | 0 | published (on a copy of the lake); DuckDB reads it | 191 MiB | 2.8s |
+| 6 | getItems: a description of 2 MiB | 2 | string at byte N of the answer: M is above the limit of 1048576 | 29 MiB | 0.2s |
+| 7 | getItems: bytes that are not UTF-8 in every description | 0 | replaced with U+FFFD, warned, counted (` + "`api_invalid_utf8_replaced`" + `); DuckDB reads the lake | 26 MiB | 0.9s |
+| 9 | an https endpoint on a plain HTTP server | 2 | server gave HTTP response to HTTPS client (check the endpoint's scheme …) | 17 MiB | 0.0s |
+| 10 | ` + "`SL_ENDPOINT_URL=http://u:KEY@host/rest/%zz/`" + ` (does not parse) | 2 | not an http(s) URL … (the value is not repeated here) | 14 MiB | 0.0s |
+| 10 | ` + "`SL_ENDPOINT_URL=http://KEY/x@host/rest/`" + ` (parses: the key is the host) | 2 | must not carry user info … (the value is not repeated here) | 13 MiB | 0.0s |
+| 14 | every answer trickles a byte per 100 ms, forever | 1 | giving up after … (the page's deadline) | 17 MiB | 4.0s |
+
+**Held: 20 of 20.** Finer-grained cases (a memory budget pressed by eight pages at once, a body over
+the cap without compression or with a false Content-Length, two total headers, escaped strings over
+the cap, TLS certificates that do not verify, error texts of megabytes) are in extract/hostile_test.go.
+`
