@@ -251,7 +251,9 @@ func (c Config) Validate() error {
 	if hasUserInfo(c.Source.Endpoint) {
 		bad("source.endpoint", "%q: credentials in the URL are refused (use SL_USERNAME and SL_API_KEY); the URL is not repeated", RedactURL(c.Source.Endpoint))
 	} else if u, err := url.Parse(c.Source.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		bad("source.endpoint", "%q is not an http(s) URL", RedactURL(c.Source.Endpoint))
+		// The value is never repeated: a URL that does not parse may hold
+		// the API key.
+		bad("source.endpoint", "not an http(s) URL with a host (the value is not repeated here: it may hold a credential)")
 	}
 	if c.Source.Timeout <= 0 {
 		bad("source.timeout", "must be positive")

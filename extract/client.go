@@ -13,7 +13,9 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 )
@@ -28,6 +30,9 @@ type Client struct {
 	log     *slog.Logger
 	auth    string // the Authorization header value; never logged
 	stats   counters
+	mem     *budget // response bytes held at once, all calls together
+
+	utf8Warnings atomic.Int64
 }
 
 // New validates cfg (after defaults) and returns a Client. Errors name the
@@ -37,14 +42,21 @@ func New(cfg Config) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, hc: cfg.HTTPClient, log: cfg.Logger}
-	if c.hc == nil {
+	c := &Client{cfg: cfg, log: cfg.Logger, mem: newBudget(cfg.MemoryBudget)}
+	if cfg.HTTPClient == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = maxIdleConnsPerEndpoint
 		t.MaxIdleConns = maxIdleConnsPerEndpoint
+		t.MaxResponseHeaderBytes = maxHeaderBytes
 		c.hc = &http.Client{Transport: t}
 		c.ownHC = true
+	} else {
+		hc := *cfg.HTTPClient // a copy: the caller's client keeps its own policy
+		c.hc = &hc
 	}
+	// No redirect is followed, whoever built the client: the
+	// Authorization header must never leave for another host or port.
+	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -86,6 +98,18 @@ type request struct {
 	// shrinkable: "too much data" and timeouts are returned at once as
 	// *shrinkError so the pager can halve the page instead of waiting.
 	shrinkable bool
+	// deadline ends every attempt of this call; the pager keeps it across
+	// the halvings of one page. Zero: Retry.MaxElapsed from the first
+	// attempt.
+	deadline time.Time
+	// hold, if set, receives the memory budget of a successful answer's
+	// body (len(body)), which then stands for the rows decoded from it
+	// until the pager gives it back. head reports whether the call is for
+	// the range its listing waits for: such a call may overdraw the
+	// budget, so that ranges fetched ahead and holding it can never
+	// starve the one that would release them.
+	hold *int64
+	head func() bool
 }
 
 func (r *request) name() string { return r.service + "::" + r.method }
@@ -139,10 +163,15 @@ func (e *shrinkError) Unwrap() error { return e.err }
 type decodeFunc func(body []byte, total int) error
 
 // call performs r through the rate limiter and the retry layer and hands
-// the body to decode. It is the only place that retries.
+// the body to decode. It is the only place that retries. Every attempt
+// ends by r.deadline (Retry.MaxElapsed after the first attempt unless the
+// pager set it), connect, headers and body included.
 func (c *Client) call(ctx context.Context, r request, decode decodeFunc) error {
 	start := time.Now()
 	pol := c.cfg.Retry
+	if r.deadline.IsZero() {
+		r.deadline = start.Add(pol.MaxElapsed)
+	}
 	for attempt := 1; ; attempt++ {
 		err := c.attempt(ctx, &r, decode)
 		if err == nil {
@@ -152,6 +181,12 @@ func (c *Client) call(ctx context.Context, r request, decode decodeFunc) error {
 			return fmt.Errorf("extract: %s: %w", r.where(), context.Cause(ctx))
 		}
 		retry, cause := classify(err)
+		var le *LimitError
+		if r.shrinkable && errors.As(err, &le) && le.body {
+			// A page too big for MaxBodyBytes is halved, like "too much
+			// data"; at the smallest page it is an error.
+			return &shrinkError{cause: CauseTooMuchData, err: err}
+		}
 		if !retry {
 			return fmt.Errorf("extract: %s: %w", r.where(), err)
 		}
@@ -159,7 +194,7 @@ func (c *Client) call(ctx context.Context, r request, decode decodeFunc) error {
 			return &shrinkError{cause: cause, err: err}
 		}
 		delay := backoff(pol, attempt)
-		if attempt >= pol.MaxAttempts || time.Since(start)+delay > pol.MaxElapsed {
+		if attempt >= pol.MaxAttempts || time.Now().Add(delay).After(r.deadline) {
 			return fmt.Errorf("extract: %s: giving up after %d attempts in %s: %w",
 				r.where(), attempt, time.Since(start).Round(time.Millisecond), err)
 		}
@@ -200,22 +235,216 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// Sizes of the response reader. A body starts in a pooled buffer
+// (bodyChunk to maxPooled bytes, reserved whole from the memory budget)
+// and doubles, each growth reserved first, up to Config.MaxBodyBytes.
+const (
+	bodyChunk      = 64 << 10
+	maxPooled      = 1 << 20
+	maxHeaderBytes = 64 << 10 // response headers, own transport only
+)
 
-// maxBody guards against a runaway response.
-const maxBody = 512 << 20
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, bodyChunk); return &b }}
+
+// budget counts what the client holds of the API's answers at once:
+// bodies, and the rows decoded from them until the pager has passed them
+// on. A call waits for room before it reads and before its body grows. A
+// call for the range its listing waits for (head) never waits: it may
+// overdraw the budget, by at most one body per listing. So there is no
+// deadlock: whatever holds the budget is a range behind its listing's
+// head, and every head makes progress, releases its rows when they are
+// passed on, and hands the head to the next range.
+type budget struct {
+	mu      sync.Mutex
+	free    int64
+	changed chan struct{} // closed and replaced when bytes are given back or a head moves
+}
+
+func newBudget(n int64) *budget { return &budget{free: n, changed: make(chan struct{})} }
+
+func (b *budget) take(ctx context.Context, n int64, head func() bool) error {
+	for {
+		b.mu.Lock()
+		if b.free >= n || (head != nil && head()) {
+			b.free -= n
+			b.mu.Unlock()
+			return nil
+		}
+		ch := b.changed
+		b.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+}
+
+func (b *budget) give(n int64) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.free += n
+	b.mu.Unlock()
+	b.wake()
+}
+
+// wake lets waiters check again (a head moved).
+func (b *budget) wake() {
+	b.mu.Lock()
+	close(b.changed)
+	b.changed = make(chan struct{})
+	b.mu.Unlock()
+}
+
+// heldBody is a response body and the budget it holds.
+type heldBody struct {
+	buf  []byte
+	held int64
+}
+
+// release gives the body's bytes back to the budget and its buffer to the
+// pool.
+func (c *Client) release(hb *heldBody) {
+	c.mem.give(hb.held)
+	if cap(hb.buf) >= bodyChunk && cap(hb.buf) <= maxPooled {
+		b := hb.buf[:0]
+		bufPool.Put(&b)
+	}
+	*hb = heldBody{}
+}
+
+// readBody reads a response body, after decompression, within
+// Config.MaxBodyBytes and the memory budget, into hb.
+func (c *Client) readBody(ctx context.Context, r *request, resp *http.Response, hb *heldBody) error {
+	limit := c.cfg.MaxBodyBytes
+	if resp.ContentLength > limit {
+		return &LimitError{What: "response body (Content-Length)", Limit: limit, Got: resp.ContentLength, body: true}
+	}
+	buf := (*bufPool.Get().(*[]byte))[:0]
+	if err := c.mem.take(ctx, int64(cap(buf)), r.head); err != nil {
+		return err
+	}
+	hb.buf, hb.held = buf, int64(cap(buf))
+	var probe [1]byte
+	for {
+		if len(hb.buf) == cap(hb.buf) {
+			if int64(len(hb.buf)) >= limit {
+				// Full at the limit: one more byte is one too many.
+				n, err := io.ReadFull(resp.Body, probe[:])
+				if n > 0 {
+					return &LimitError{What: "response body (after decompression)", Limit: limit, Got: limit + 1, body: true}
+				}
+				if err == io.EOF {
+					return nil
+				}
+				return err
+			}
+			// The budget counts the live buffer; the old one is garbage.
+			n := min(max(int64(2*cap(hb.buf)), bodyChunk), limit)
+			if err := c.mem.take(ctx, n-int64(cap(hb.buf)), r.head); err != nil {
+				return err
+			}
+			nb := make([]byte, len(hb.buf), n)
+			copy(nb, hb.buf)
+			hb.buf, hb.held = nb, n
+		}
+		n, err := resp.Body.Read(hb.buf[len(hb.buf):cap(hb.buf)])
+		hb.buf = hb.buf[:len(hb.buf)+n]
+		c.stats.bytes.Add(int64(n))
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// repairUTF8 replaces each run of bytes that is not UTF-8 with U+FFFD into
+// dst (at most 2*len(b)+3 bytes long) and returns the number of runs.
+func repairUTF8(dst, b []byte) ([]byte, int64) {
+	var runs int64
+	bad := false
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			if !bad {
+				dst = append(dst, "\uFFFD"...)
+				runs++
+				bad = true
+			}
+			b = b[1:]
+			continue
+		}
+		bad = false
+		dst = append(dst, b[:size]...)
+		b = b[size:]
+	}
+	return dst, runs
+}
+
+// validBody returns body as valid UTF-8: itself, or a repaired copy that
+// holds budget until done is called (waiting for room like a body). Every string that leaves extract
+// comes from such a body (the decoder turns lone \u surrogates into U+FFFD
+// too), so nothing a Parquet reader would refuse is ever yielded.
+func (c *Client) validBody(ctx context.Context, r *request, body []byte) (out []byte, done func(), err error) {
+	if utf8.Valid(body) {
+		return body, func() {}, nil
+	}
+	need := int64(2*len(body) + 3)
+	if err := c.mem.take(ctx, need, r.head); err != nil {
+		return nil, nil, err
+	}
+	fixed, runs := repairUTF8(make([]byte, 0, need), body)
+	c.stats.invalidUTF8.Add(runs)
+	if n := c.utf8Warnings.Add(1); n <= maxUTF8Warnings {
+		msg := "extract: invalid UTF-8 in an API answer, replaced with U+FFFD"
+		if n == maxUTF8Warnings {
+			msg += " (further answers are counted, not logged)"
+		}
+		c.log.WarnContext(ctx, msg, "call", r.where(), "sequences", runs)
+	}
+	return fixed, func() { c.mem.give(need) }, nil
+}
+
+// maxUTF8Warnings bounds the warnings about invalid UTF-8 of one client;
+// Stats.InvalidUTF8 counts them all.
+const maxUTF8Warnings = 10
+
+// locationHost returns the host[:port] a redirect points to, or "".
+func locationHost(resp *http.Response) string {
+	loc := resp.Header.Get("Location")
+	if loc == "" || resp.Request == nil {
+		return ""
+	}
+	u, err := resp.Request.URL.Parse(loc)
+	if err != nil || len(u.Host) > 300 {
+		return ""
+	}
+	return u.Host
+}
 
 // attempt sends r once.
 func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) error {
 	if err := c.limiter.Wait(ctx); err != nil {
 		return err
 	}
-	rctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	timeout := c.cfg.Timeout
+	if !r.deadline.IsZero() {
+		left := time.Until(r.deadline)
+		if left <= 0 {
+			return &transportError{cause: CauseTimeout, err: errors.New("the call's deadline (Retry.MaxElapsed) has passed")}
+		}
+		timeout = min(timeout, left)
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	u := r.url(c.cfg.Endpoint)
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u, nil)
 	if err != nil {
-		return fmt.Errorf("extract: build request %s: %w", r.name(), err)
+		return fmt.Errorf("extract: build request %s: %w: %w", r.name(), err, ErrPermanent)
 	}
 	req.Header.Set("Authorization", c.auth)
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
@@ -227,38 +456,41 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) err
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if tlsMismatch(err) {
+			return &transportError{cause: "tls", permanent: true,
+				err: fmt.Errorf("%w (check the endpoint's scheme and the server's certificate: a retry will not help)", err)}
+		}
 		return &transportError{cause: transportCause(err), err: err}
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 4<<20 {
-			bufPool.Put(buf)
-		}
-	}()
-	n, rerr := buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
-	resp.Body.Close()
-	c.stats.bytes.Add(n)
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return &RedirectError{StatusCode: resp.StatusCode, Method: r.name(), Host: locationHost(resp)}
+	}
+	var hb heldBody
+	defer c.release(&hb)
+	rerr := c.readBody(rctx, r, resp, &hb)
 	if c.log.Enabled(ctx, slog.LevelDebug) {
 		c.log.DebugContext(ctx, "extract: api call", "call", r.where(), "url", u, "status", resp.StatusCode,
-			"bytes", n, "duration", time.Since(t0), "request_headers", redactHeaders(req.Header), "err", rerr)
+			"bytes", len(hb.buf), "duration", time.Since(t0), "request_headers", redactHeaders(req.Header), "err", rerr)
 	}
 	if rerr != nil {
-		if ctx.Err() != nil {
+		var le *LimitError
+		var te *transportError
+		switch {
+		case errors.As(rerr, &le), errors.As(rerr, &te):
+			return rerr
+		case ctx.Err() != nil:
 			return ctx.Err()
 		}
 		return &transportError{cause: transportCause(rerr), err: fmt.Errorf("read body: %w", rerr)}
 	}
-	if n > maxBody {
-		return &APIError{StatusCode: resp.StatusCode, Method: r.name(), Message: "response body over 512 MiB"}
-	}
-	body := buf.Bytes()
+	body := hb.buf
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		code, msg, ok := decodeAPIError(body)
 		if !ok {
 			msg = snippet(body)
 		}
-		e := &APIError{StatusCode: resp.StatusCode, Code: code, Message: msg, Method: r.name()}
+		e := &APIError{StatusCode: resp.StatusCode, Code: cleanMessage(code), Message: cleanMessage(msg), Method: r.name()}
 		if e.RateLimited() {
 			c.stats.rateLimit.Add(1)
 		}
@@ -267,9 +499,14 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) err
 	if len(bytes.TrimSpace(body)) == 0 {
 		return &transportError{cause: CauseEmpty, err: errors.New("empty response body")}
 	}
+	body, done, err := c.validBody(ctx, r, body)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if body[0] == '{' {
 		if code, msg, ok := decodeAPIError(body); ok {
-			e := &APIError{StatusCode: resp.StatusCode, Code: code, Message: msg, Method: r.name()}
+			e := &APIError{StatusCode: resp.StatusCode, Code: cleanMessage(code), Message: cleanMessage(msg), Method: r.name()}
 			if e.RateLimited() {
 				c.stats.rateLimit.Add(1)
 			}
@@ -282,7 +519,16 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) err
 			total = v
 		}
 	}
-	return decode(body, total)
+	if err := decode(body, total); err != nil {
+		return err
+	}
+	if r.hold != nil {
+		// The rows decoded from the body keep its size of budget.
+		keep := min(int64(len(hb.buf)), hb.held)
+		*r.hold += keep
+		hb.held -= keep
+	}
+	return nil
 }
 
 // snippet returns the start of a non-JSON error body for an error message.

@@ -30,6 +30,10 @@ const (
 	DefaultRetryBaseDelay   = 500 * time.Millisecond
 	DefaultRetryMaxDelay    = 30 * time.Second
 	DefaultRetryMaxElapsed  = 5 * time.Minute
+	DefaultMaxBodyBytes     = 4 << 20
+	DefaultMemoryBudget     = 32 << 20
+	DefaultMaxListRows      = 1_000_000
+	DefaultMaxSpillBytes    = 256 << 20
 	defaultUserAgent        = "invoicelake-extract/1"
 	maxPageSize             = 10000
 	apiRateLimitPerSecond   = 50
@@ -41,7 +45,9 @@ const (
 // RetryPolicy bounds the one retry layer: exponential backoff with full
 // jitter (a random wait in [0, min(MaxDelay, BaseDelay*2^n))), at most
 // MaxAttempts attempts per call (the first included) and MaxElapsed per
-// call. Zero fields take the defaults.
+// call: one deadline for every attempt of a page, its page halvings
+// included, each attempt's connect, headers and body within it. Zero
+// fields take the defaults.
 type RetryPolicy struct {
 	MaxAttempts int
 	BaseDelay   time.Duration
@@ -57,7 +63,10 @@ type Config struct {
 	Endpoint    string // default DefaultEndpoint; "/rest/v3.1/" style, trailing slash optional
 	Credentials Credentials
 
-	Timeout time.Duration // per HTTP request, body included (default 60s)
+	// Timeout bounds one attempt: connect, TLS, headers and the whole
+	// body (default 60s). All attempts of one page share
+	// Retry.MaxElapsed.
+	Timeout time.Duration
 
 	InvoicePageSize int // rows per getInvoices call (default 50)
 	ItemPageSize    int // rows per getItems call (default 100)
@@ -74,6 +83,29 @@ type Config struct {
 	// TempDir is the folder of the temporary files in which
 	// InvoicesWithSpill keeps big invoices' items (default os.TempDir()).
 	TempDir string
+
+	// Limits that hold whatever the API sends (see docs/RELIABILITY.md,
+	// "Worst case"). Zero takes the default.
+	//
+	// MaxBodyBytes caps one response body, counted after decompression
+	// while it is read (default 4 MiB; a page of 100 items is about
+	// 70 KiB): a page above it is halved like "too much data", and at
+	// MinPageSize it is a *LimitError. MemoryBudget caps what the client
+	// holds of the API's answers at once, all calls together: bodies, and
+	// the rows decoded from them until the listing passes them on
+	// (default 32 MiB); the range a listing waits for may overdraw it by
+	// one body (three while a body not valid UTF-8 is repaired), so the
+	// bound is MemoryBudget + (Concurrency+1) * MaxBodyBytes. A call
+	// waits for room before its body grows.
+	// MaxListRows caps the rows of one listing: the invoices of
+	// one query, or the items of an invoice whose itemCount is unknown
+	// (default 1,000,000); an invoice's items are otherwise capped at
+	// itemCount + 10% + 1000. MaxSpillBytes caps the spill of one
+	// invoice's items (default 256 MiB).
+	MaxBodyBytes  int64
+	MemoryBudget  int64
+	MaxListRows   int
+	MaxSpillBytes int64
 
 	HTTPClient *http.Client // optional; its Timeout should be 0 (Timeout above applies)
 	Logger     *slog.Logger // optional; debug logs redact Authorization
@@ -126,7 +158,43 @@ func (c Config) withDefaults() Config {
 	if c.UserAgent == "" {
 		c.UserAgent = defaultUserAgent
 	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MemoryBudget == 0 {
+		c.MemoryBudget = max(DefaultMemoryBudget, c.MaxBodyBytes+bodyChunk)
+	}
+	if c.MaxListRows == 0 {
+		c.MaxListRows = DefaultMaxListRows
+	}
+	if c.MaxSpillBytes == 0 {
+		c.MaxSpillBytes = DefaultMaxSpillBytes
+	}
 	return c
+}
+
+// endpointProblem checks an endpoint URL and says what is wrong without
+// repeating any of it: a URL that does not parse, or has user info, may
+// hold a credential (http://user:KEY@host/), and url.Parse's own errors
+// quote pieces of it.
+func endpointProblem(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "is not a valid URL (the value is not repeated here: it may hold a credential)"
+	case u.User != nil, strings.Contains(raw, "@"):
+		// An '@' anywhere: user info whose key holds a '/' parses as a
+		// host and a path (http://u:ab/cd@host/).
+		return "must not carry user info (user:key@); give credentials with SL_USERNAME and SL_API_KEY " +
+			"(the value is not repeated here)"
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "scheme must be http or https (the value is not repeated here)"
+	case u.Host == "":
+		return "has no host (the value is not repeated here)"
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "must not have a query or fragment (the value is not repeated here)"
+	}
+	return ""
 }
 
 // Validate reports every invalid field of a defaulted Config by name.
@@ -135,18 +203,8 @@ func (c Config) Validate() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("extract: config %s: "+format, append([]any{field}, args...)...))
 	}
-	u, err := url.Parse(c.Endpoint)
-	switch {
-	case err != nil:
-		bad("Endpoint", "%v", err)
-	case u.Scheme != "http" && u.Scheme != "https":
-		bad("Endpoint", "scheme must be http or https, got %q", u.Scheme)
-	case u.Host == "":
-		bad("Endpoint", "no host in %q", c.Endpoint)
-	case u.User != nil:
-		bad("Endpoint", "must not carry credentials; use Credentials")
-	case u.RawQuery != "" || u.Fragment != "":
-		bad("Endpoint", "must not have a query or fragment")
+	if p := endpointProblem(c.Endpoint); p != "" {
+		bad("Endpoint", "%s", p)
 	}
 	cr := c.Credentials
 	if cr.BearerToken.IsZero() {
@@ -198,6 +256,18 @@ func (c Config) Validate() error {
 	}
 	if c.Retry.MaxElapsed < 0 {
 		bad("Retry.MaxElapsed", "must be positive, got %s", c.Retry.MaxElapsed)
+	}
+	if c.MaxBodyBytes < 1<<10 {
+		bad("MaxBodyBytes", "must be at least 1 KiB, got %d", c.MaxBodyBytes)
+	}
+	if c.MemoryBudget < c.MaxBodyBytes+bodyChunk {
+		bad("MemoryBudget", "must be at least MaxBodyBytes + %d (%d), got %d", bodyChunk, c.MaxBodyBytes+bodyChunk, c.MemoryBudget)
+	}
+	if c.MaxListRows < 1 {
+		bad("MaxListRows", "must be at least 1, got %d", c.MaxListRows)
+	}
+	if c.MaxSpillBytes < 1<<20 {
+		bad("MaxSpillBytes", "must be at least 1 MiB, got %d", c.MaxSpillBytes)
 	}
 	return errors.Join(errs...)
 }

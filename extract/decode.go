@@ -109,6 +109,14 @@ func (l *lexer) expect(c byte) error {
 	return nil
 }
 
+// maxStringBytes caps one string (a description, a name), escapes
+// unescaped: a longer one is a *LimitError, never truncated.
+const maxStringBytes = 1 << 20
+
+func (l *lexer) tooLong(start, n int) error {
+	return &LimitError{What: fmt.Sprintf("string at byte %d of the answer", start), Limit: maxStringBytes, Got: int64(n)}
+}
+
 // str reads a JSON string and returns its unescaped bytes. The result
 // aliases the input or the scratch buffer: copy it before the next call.
 func (l *lexer) str() ([]byte, error) {
@@ -135,6 +143,9 @@ func (l *lexer) str() ([]byte, error) {
 	if l.pos >= len(l.data) {
 		return nil, l.eof()
 	}
+	if q > maxStringBytes {
+		return nil, l.tooLong(start, q)
+	}
 	l.pos++
 	return l.data[start : start+q], nil
 }
@@ -142,6 +153,9 @@ func (l *lexer) str() ([]byte, error) {
 func (l *lexer) strSlow(start int) ([]byte, error) {
 	b := append(l.scratch[:0], l.data[start:l.pos]...)
 	for l.pos < len(l.data) {
+		if len(b) > maxStringBytes {
+			return nil, l.tooLong(start, len(b))
+		}
 		c := l.data[l.pos]
 		switch {
 		case c == '"':

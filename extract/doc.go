@@ -19,12 +19,29 @@
 // declared once (fields.go); InvoiceMask, ItemMask, the JSON decoder and
 // the spill encoding derive from those lists.
 //
+// Complete or an error. A listing ends without an error only when its
+// pages add up to SoftLayer-Total-Items, every page an array that agrees
+// with its own total, and an invoice's items reach its itemCount; a short,
+// empty, null or header-less answer, a total that shrinks, rows inserted
+// or removed before the offset, an offset ignored: each is a *PagingError
+// (transient). Whatever the API sends, the client is bounded: bodies
+// capped after decompression while they are read, a memory budget for
+// what it holds of the answers, strings of at most 1 MiB, rows per
+// listing capped (by the invoice's itemCount for items), one deadline per
+// page across its retries and halvings, no redirect followed (a
+// *RedirectError names the Location's host), invalid UTF-8 replaced with
+// U+FFFD and counted (Stats.InvalidUTF8). Limits beyond which no retry
+// helps are a *LimitError (permanent). See Config and
+// docs/RELIABILITY.md, "Worst case".
+//
 // Calls. Every request goes through one client-wide rate limiter (default
 // 40/s, below the API's 50/s) and one retry layer (exponential backoff with
 // full jitter, capped in attempts and elapsed time). Rate-limit errors, 5xx,
 // timeouts, connection resets and truncated or corrupted bodies are
 // retried; 401, 403, 404, mask and filter errors are returned at once as
-// *APIError. "Too much data" errors and timeouts first halve the page
+// *APIError, a 3xx as *RedirectError, a TLS mismatch (an https endpoint
+// answered in plain HTTP, a certificate that does not verify) as a
+// permanent error. "Too much data" errors and timeouts first halve the page
 // (down to MinPageSize), which grows back after successes. Errors match
 // ErrPermanent or ErrTransient with errors.Is.
 //

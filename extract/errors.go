@@ -2,6 +2,8 @@ package extract
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -116,19 +118,133 @@ const (
 	CauseTruncated   = "truncated_body"
 	CauseMalformed   = "malformed_body"
 	CauseEmpty       = "empty_body"
+	// CauseInconsistent is a page that does not agree with its own
+	// SoftLayer-Total-Items (short, empty, null, not an array, no header).
+	CauseInconsistent = "inconsistent_page"
 )
 
+// PagingError is a listing the API did not answer consistently: a page
+// that does not agree with its SoftLayer-Total-Items (empty, null, short or
+// not an array before the total is reached, or no total at all), a total
+// that shrinks, rows that repeat or a row before an offset that is not the
+// last row read (the list changed under paging, or the API ignored the
+// offset), fewer items than the invoice's itemCount. Nothing from such a
+// listing is yielded as complete: the sequence ends with the error. It is
+// transient: a later run reads the list again.
+type PagingError struct {
+	Method string // "SoftLayer_Account::getInvoices"
+	Msg    string
+	// page is set for a single answer that is inconsistent in itself; the
+	// retry layer asks for that page again.
+	page bool
+}
+
+func (e *PagingError) Error() string {
+	return fmt.Sprintf("extract: %s: incomplete listing: %s", e.Method, e.Msg)
+}
+
+// Is makes a PagingError match ErrTransient.
+func (e *PagingError) Is(target error) bool { return target == ErrTransient }
+
+// LimitError is an answer beyond a limit this client sets whatever the API
+// sends (a body, a string, rows in a listing, the spill of one invoice).
+// Asking again would get the same answer: it is permanent unless
+// Transient says otherwise (a total above the invoice's own itemCount is
+// the API contradicting itself, which may clear).
+type LimitError struct {
+	What      string // "response body", "rows in SoftLayer_Account::getInvoices", ...
+	Limit     int64
+	Got       int64 // at least this much; 0 when unknown
+	Transient bool
+	body      bool // a response body over MaxBodyBytes: the pager halves the page first
+}
+
+func (e *LimitError) Error() string {
+	if e.Got > 0 {
+		return fmt.Sprintf("extract: %s: %d is above the limit of %d", e.What, e.Got, e.Limit)
+	}
+	return fmt.Sprintf("extract: %s: above the limit of %d", e.What, e.Limit)
+}
+
+// Is makes a LimitError match its class.
+func (e *LimitError) Is(target error) bool {
+	switch target {
+	case ErrPermanent:
+		return !e.Transient
+	case ErrTransient:
+		return e.Transient
+	}
+	return false
+}
+
+// RedirectError is a 3xx answer. The SoftLayer API does not redirect, and
+// the client follows no redirect: the credentials never leave for another
+// host or port. It names the Location's host (never its user info, path or
+// query) and is permanent: the endpoint is wrong or something between us
+// and the API is.
+type RedirectError struct {
+	StatusCode int
+	Method     string
+	Host       string // host[:port] of Location, "" when absent or unparsable
+}
+
+func (e *RedirectError) Error() string {
+	to := "no usable Location"
+	if e.Host != "" {
+		to = fmt.Sprintf("a redirect to host %q", e.Host)
+	}
+	return fmt.Sprintf("extract: %s: HTTP %d with %s: redirects are not followed (the SoftLayer API does not redirect; check the endpoint)",
+		e.Method, e.StatusCode, to)
+}
+
+// Is makes a RedirectError match ErrPermanent.
+func (e *RedirectError) Is(target error) bool { return target == ErrPermanent }
+
+// maxMessage bounds the API's error text kept in an APIError.
+const maxMessage = 512
+
+// cleanMessage makes an error text from the API safe to print: valid
+// UTF-8, at most maxMessage bytes.
+func cleanMessage(s string) string {
+	if len(s) > maxMessage {
+		s = s[:maxMessage] + "..." // a rune cut in two becomes U+FFFD below
+	}
+	return strings.ToValidUTF8(s, "\ufffd")
+}
+
 // transportError is a failure below the API: connection refused or reset,
-// a timeout, a body cut short or corrupted. It is transient.
+// a timeout, a body cut short or corrupted, all transient; or a TLS
+// failure (an HTTPS endpoint answered in plain HTTP, a certificate that
+// does not verify), which is permanent.
 type transportError struct {
-	cause string
-	err   error
+	cause     string
+	err       error
+	permanent bool
 }
 
 func (e *transportError) Error() string { return e.err.Error() }
 func (e *transportError) Unwrap() error { return e.err }
 func (e *transportError) Is(target error) bool {
+	if e.permanent {
+		return target == ErrPermanent
+	}
 	return target == ErrTransient
+}
+
+// tlsMismatch reports a failure of the TLS handshake that no retry fixes:
+// the server does not speak TLS (an https endpoint on an http server), or
+// its certificate does not verify.
+func tlsMismatch(err error) bool {
+	var (
+		rh   tls.RecordHeaderError
+		cv   *tls.CertificateVerificationError
+		ua   x509.UnknownAuthorityError
+		he   x509.HostnameError
+		ci   x509.CertificateInvalidError
+		alrt tls.AlertError
+	)
+	return errors.Is(err, http.ErrSchemeMismatch) || errors.As(err, &rh) || errors.As(err, &cv) ||
+		errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &alrt)
 }
 
 // classify returns whether err, the error of one attempt, may clear on
@@ -151,7 +267,11 @@ func classify(err error) (retry bool, cause string) {
 	}
 	var te *transportError
 	if errors.As(err, &te) {
-		return true, te.cause
+		return !te.permanent, te.cause
+	}
+	var pe *PagingError
+	if errors.As(err, &pe) {
+		return pe.page, CauseInconsistent
 	}
 	var se *SyntaxError
 	if errors.As(err, &se) {

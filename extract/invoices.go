@@ -130,6 +130,18 @@ func (c *Client) Invoices(ctx context.Context, q InvoiceQuery) iter.Seq2[schemas
 }
 
 func (c *Client) eachItem(ctx context.Context, invoiceID int64, emit func(schemas.InvoiceItem) bool) error {
+	return c.eachItemOf(ctx, invoiceID, nil, emit)
+}
+
+// itemLimit is the most items an invoice whose itemCount is n may have:
+// n, plus what an open invoice may gain while it is read.
+func itemLimit(n int64) int64 { return n + n/10 + 1000 }
+
+// eachItemOf pages through an invoice's items. With itemCount, the
+// listing is capped at itemLimit(*itemCount) rows (a total above it is
+// the API contradicting itself: transient), otherwise at
+// Config.MaxListRows.
+func (c *Client) eachItemOf(ctx context.Context, invoiceID int64, itemCount *int64, emit func(schemas.InvoiceItem) bool) error {
 	if invoiceID <= 0 {
 		return fmt.Errorf("extract: items: invoice id %d: %w", invoiceID, ErrPermanent)
 	}
@@ -139,6 +151,14 @@ func (c *Client) eachItem(ctx context.Context, invoiceID int64, emit func(schema
 			return decodeItems(b, invoiceID, dst)
 		},
 		func(it *schemas.InvoiceItem) int64 { return it.ID })
+	if itemCount != nil && *itemCount >= 0 && *itemCount < int64(ls.maxRows) {
+		n := *itemCount
+		ls.maxRows = int(min(itemLimit(n), int64(ls.maxRows)))
+		ls.tooMany = func(total int) error {
+			return &LimitError{What: fmt.Sprintf("SoftLayer-Total-Items of %s for invoice %d with itemCount %d (limit itemCount + 10%% + 1000)",
+				req.name(), invoiceID, n), Limit: int64(ls.maxRows), Got: int64(total), Transient: true}
+		}
+	}
 	err := ls.each(ctx, func(it schemas.InvoiceItem) bool {
 		c.stats.items.Add(1)
 		return emit(it)
@@ -293,10 +313,20 @@ func (c *Client) invoicesOf(ctx context.Context, qs []InvoiceQuery) iter.Seq2[sc
 // lookahead bounds invoices fetched ahead of the consumer, in units of Concurrency.
 const lookahead = 4
 
-// spillItems reads all items of inv into an ItemSpill.
+// spillItems reads all items of inv into an ItemSpill of at most
+// Config.MaxSpillBytes.
 func (c *Client) spillItems(ctx context.Context, inv *schemas.Invoice) (*ItemSpill, error) {
 	w := newSpillWriter(inv.ID, c.cfg.TempDir)
-	_, err := c.eachInvoiceItem(ctx, inv, func(it schemas.InvoiceItem) error { return w.add(&it) })
+	_, err := c.eachInvoiceItem(ctx, inv, func(it schemas.InvoiceItem) error {
+		if err := w.add(&it); err != nil {
+			return err
+		}
+		if n := w.s.size + int64(len(w.buf)); n > c.cfg.MaxSpillBytes {
+			return &LimitError{What: fmt.Sprintf("items of invoice %d spilled (Config.MaxSpillBytes)", inv.ID),
+				Limit: c.cfg.MaxSpillBytes, Got: n}
+		}
+		return nil
+	})
 	if err != nil {
 		w.abort()
 		return nil, err
@@ -306,13 +336,16 @@ func (c *Client) spillItems(ctx context.Context, inv *schemas.Invoice) (*ItemSpi
 
 // eachInvoiceItem calls add for every item of inv and returns their
 // number. A CLOSED invoice whose itemCount is 0 is not asked for items.
+// Fewer items than the invoice's itemCount is a *PagingError: the
+// invoice is not complete. More is warned about (and counted) for a
+// CLOSED invoice; an open one may gain items while it is read.
 func (c *Client) eachInvoiceItem(ctx context.Context, inv *schemas.Invoice, add func(schemas.InvoiceItem) error) (int, error) {
 	if inv.ItemCount != nil && *inv.ItemCount == 0 && strings.EqualFold(inv.StatusCode, "CLOSED") {
 		return 0, nil
 	}
 	n := 0
 	var aerr error
-	err := c.eachItem(ctx, inv.ID, func(it schemas.InvoiceItem) bool {
+	err := c.eachItemOf(ctx, inv.ID, inv.ItemCount, func(it schemas.InvoiceItem) bool {
 		if aerr = add(it); aerr != nil {
 			return false
 		}
@@ -325,9 +358,13 @@ func (c *Client) eachInvoiceItem(ctx context.Context, inv *schemas.Invoice, add 
 	if err != nil {
 		return 0, err
 	}
+	if inv.ItemCount != nil && int64(n) < *inv.ItemCount {
+		return 0, fmt.Errorf("extract: items invoice=%d: %w", inv.ID, &PagingError{Method: "SoftLayer_Billing_Invoice::getItems",
+			Msg: fmt.Sprintf("%d items, fewer than the invoice's itemCount %d", n, *inv.ItemCount)})
+	}
 	if inv.ItemCount != nil && int64(n) != *inv.ItemCount && strings.EqualFold(inv.StatusCode, "CLOSED") {
 		c.stats.countMismatch.Add(1)
-		c.log.WarnContext(ctx, "extract: closed invoice's itemCount differs from the items read",
+		c.log.WarnContext(ctx, "extract: closed invoice has more items than its itemCount",
 			"invoice", inv.ID, "item_count", *inv.ItemCount, "items", n)
 	}
 	return n, nil

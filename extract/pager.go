@@ -5,30 +5,44 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // lister pages through one list method (getInvoices, getItems) sorted by id
 // ascending, with adaptive page sizes and parallel prefetch.
 //
-// Exactly once while the list changes. The API has no cursor, and one
+// Complete or an error. A listing is complete only when its pages add up
+// to SoftLayer-Total-Items; a sequence that ends without an error has
+// yielded every row the API said it holds. Each answer must agree with its
+// own total: a JSON array (a bare object only where a limit of 1 was
+// asked) of exactly min(limit, total-offset) rows, with the header
+// present. An answer that does not is asked again by the retry layer, then
+// ends the listing with a *PagingError. The real API always sends the
+// header on paged calls (softlayer-api.md §2); an answer without it is
+// treated like a short page, never as the end of the list, since the rows
+// it would have counted cannot be told from rows it hid.
+//
+// Exactly once while the list grows. The API has no cursor, and one
 // objectFilter key cannot both sort and search on id, so pages are read by
 // offset with orderBy id ASC. Every call after the first also reads the row
 // just before its offset (resultLimit=off-1,size+1): that "anchor" must be
-// the last row already seen. Then:
-//   - anchor == last seen: nothing moved, the page continues the list;
-//   - anchor < last seen: rows were inserted before the offset (the list
-//     shifted right); nothing can have been skipped, and rows not above the
-//     last emitted id are repeats, dropped;
-//   - anchor > last seen, or missing: rows were removed before the offset
-//     (the list shifted left) and rows may have been skipped, so the page
-//     is discarded and paging backs up a page at a time until the anchor is
-//     a row already seen; repeats are dropped as above.
+// the last row already read. Rows appended meanwhile (new ids sort last,
+// the total grows) are read too: paging goes on until the latest total.
+// Anything else is a *PagingError, never a guess: an anchor that is not the
+// last row read (rows inserted or removed before the offset, or a server
+// that ignores the offset), a row id that does not grow, a total that
+// shrinks (SoftLayer deletes neither invoices nor their items), a listing
+// that ends before its total. Rows must come sorted; a server that ignored
+// orderBy is a permanent error, never a silently mis-paged list.
 //
-// Paging ends at a short page or when the offset reaches the latest
-// SoftLayer-Total-Items, so rows appended meanwhile (new ids sort last) are
-// read too. The anchor costs one row per call, not one call: the number of
-// calls stays ceil(rows/page). Rows must come sorted; a server that ignored
-// orderBy is an error, never a silently mis-paged list.
+// Bounded whatever the API sends. A total above maxRows ends the listing
+// before any plan is made from it; every page but the last of a range is
+// full (it agrees with its total), so a listing makes at most
+// maxRows/MinPageSize + maxRows/pageSize + 3 calls; memory holds at most
+// PageConcurrency ranges of pageSize rows, whatever the total says. The
+// anchor costs one row per call, not one call: the number of calls stays
+// ceil(rows/page).
 type lister[T any] struct {
 	c        *Client
 	req      request // without offset and limit
@@ -36,6 +50,13 @@ type lister[T any] struct {
 	minSize  int
 	decode   func(body []byte, dst []T) ([]T, error)
 	id       func(*T) int64
+	// maxRows caps the listing; tooMany returns the error for a total
+	// above it.
+	maxRows int
+	tooMany func(total int) error
+	// head is the offset of the range the listing waits for: its calls
+	// may overdraw the memory budget (see budget).
+	head atomic.Int64
 
 	mu        sync.Mutex
 	cur       int // current adaptive page size
@@ -45,12 +66,54 @@ type lister[T any] struct {
 	sinceGrow int
 }
 
-// maxBacktracks bounds re-reads of one list that keeps shifting.
-const maxBacktracks = 1000
-
 func newLister[T any](c *Client, req request, pageSize int, decode func([]byte, []T) ([]T, error), id func(*T) int64) *lister[T] {
-	return &lister[T]{c: c, req: req, pageSize: pageSize, minSize: min(c.cfg.MinPageSize, pageSize),
-		decode: decode, id: id, cur: pageSize, growAfter: defaultGrowAfter}
+	ls := &lister[T]{c: c, req: req, pageSize: pageSize, minSize: min(c.cfg.MinPageSize, pageSize),
+		decode: decode, id: id, cur: pageSize, growAfter: defaultGrowAfter, maxRows: c.cfg.MaxListRows}
+	ls.tooMany = func(total int) error {
+		return &LimitError{What: "SoftLayer-Total-Items of " + req.name() + " (Config.MaxListRows)",
+			Limit: int64(ls.maxRows), Got: int64(total)}
+	}
+	return ls
+}
+
+// setHead marks the range at off as the one the listing waits for.
+func (ls *lister[T]) setHead(off int) {
+	ls.head.Store(int64(off))
+	ls.c.mem.wake()
+}
+
+// drop gives back the budget a range's rows held.
+func (ls *lister[T]) drop(res *rangeResult[T]) {
+	ls.c.mem.give(res.held)
+	res.held = 0
+}
+
+// bigRowBytes: an answer longer than this per row asked for is counted
+// before it is decoded (a page of 100 items is about 70 KiB), so that a
+// body of many tiny rows cannot allocate more rows than the limit.
+const bigRowBytes = 4 << 10
+
+var errTooManyRows = errors.New("more rows than the limit asked for")
+
+// tooManyRows reports whether body is an array of more than limit
+// elements, without decoding them.
+func tooManyRows(body []byte, limit int) bool {
+	l := lexer{data: body}
+	if l.peek() != '[' {
+		return false
+	}
+	n := 0
+	err := l.array(func() error {
+		if n++; n > limit {
+			return errTooManyRows
+		}
+		return l.skip()
+	})
+	return errors.Is(err, errTooManyRows)
+}
+
+func (ls *lister[T]) errorf(format string, args ...any) error {
+	return &PagingError{Method: ls.req.name(), Msg: fmt.Sprintf(format, args...)}
 }
 
 func (ls *lister[T]) size() int {
@@ -102,19 +165,42 @@ type rangeResult[T any] struct {
 	rows      []T
 	anchor    int64 // id of the row before the range, as read now
 	hasAnchor bool
-	broken    bool // the list shifted between the calls of this range
-	total     int  // last SoftLayer-Total-Items seen, -1 if none
+	total     int  // SoftLayer-Total-Items of the range's last call
 	end       bool // a short page: the list ends inside the range
 	err       error
+	held      int64 // memory budget the rows hold until accepted (drop)
+}
+
+// pageShape checks that an answer is a JSON array, or a bare object where
+// a limit of 1 was asked (the API's one-row quirk).
+func pageShape(body []byte, limit int) string {
+	for _, c := range body {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '[':
+			return ""
+		case '{':
+			if limit == 1 {
+				return ""
+			}
+			return "a bare object where an array was expected"
+		case 'n':
+			return "null where an array was expected"
+		}
+		return "not a JSON array"
+	}
+	return "an empty body"
 }
 
 // fetchRange reads rows [off, off+n), in several calls when the page size
 // has been reduced, each call after the first row of the list anchored on
-// the row before it.
+// the row before it. Every answer is checked against its own total.
 func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, res *rangeResult[T]) {
 	res.total = -1
 	rows := res.rows[:0]
 	defer func() { res.rows = rows }()
+	var deadline time.Time // one per position, kept across halvings
 	for got := 0; got < n; {
 		size := min(ls.size(), n-got)
 		p := off + got
@@ -125,13 +211,43 @@ func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, res *rangeResul
 		r := ls.req
 		r.offset, r.limit = p-lead, size+lead
 		r.shrinkable = size > ls.minSize
+		if deadline.IsZero() {
+			deadline = time.Now().Add(ls.c.cfg.Retry.MaxElapsed)
+		}
+		r.deadline = deadline
+		r.hold = &res.held
+		r.head = func() bool { return ls.head.Load() == int64(off) }
 		base := len(rows)
 		var t int
 		err := ls.c.call(ctx, r, func(body []byte, tot int) error {
+			if msg := pageShape(body, r.limit); msg != "" {
+				return &PagingError{Method: r.name(), page: true, Msg: fmt.Sprintf("offset %d limit %d: %s", r.offset, r.limit, msg)}
+			}
+			if len(body) > r.limit*bigRowBytes && tooManyRows(body, r.limit) {
+				return &PagingError{Method: r.name(), page: true, Msg: fmt.Sprintf("offset %d limit %d: %v", r.offset, r.limit, errTooManyRows)}
+			}
 			var err error
 			rows, err = ls.decode(body, rows[:base])
+			if err != nil {
+				rows = rows[:base]
+				return err
+			}
+			if tot < 0 {
+				rows = rows[:base]
+				return &PagingError{Method: r.name(), page: true, Msg: fmt.Sprintf(
+					"offset %d limit %d: no usable SoftLayer-Total-Items header, so the answer cannot be checked", r.offset, r.limit)}
+			}
+			if tot > ls.maxRows {
+				rows = rows[:base]
+				return ls.tooMany(tot)
+			}
+			if k, want := len(rows)-base, min(r.limit, max(tot-r.offset, 0)); k != want {
+				rows = rows[:base]
+				return &PagingError{Method: r.name(), page: true, Msg: fmt.Sprintf(
+					"offset %d limit %d: %d rows, but SoftLayer-Total-Items is %d (want %d rows)", r.offset, r.limit, k, tot, want)}
+			}
 			t = tot
-			return err
+			return nil
 		})
 		var se *shrinkError
 		if errors.As(err, &se) {
@@ -146,24 +262,28 @@ func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, res *rangeResul
 			res.err = err
 			return
 		}
+		deadline = time.Time{}
 		ls.succeeded()
 		ls.c.stats.pages.Add(1)
+		if t < res.total {
+			res.err = ls.errorf("SoftLayer-Total-Items shrank from %d to %d while paging", res.total, t)
+			return
+		}
+		res.total = t
 		if lead == 1 {
-			if len(rows) == base { // the list now ends before p
-				res.broken = true
+			if len(rows) == base {
+				res.err = ls.errorf("offset %d: the list now ends before rows already read (SoftLayer-Total-Items %d)", p, t)
 				return
 			}
 			aid := ls.id(&rows[base])
 			if got == 0 {
 				res.anchor, res.hasAnchor = aid, true
-			} else if aid != ls.id(&rows[base-1]) {
-				rows = rows[:base]
-				res.broken = true
+			} else if prev := ls.id(&rows[base-1]); aid != prev {
+				res.err = ls.changed(p, aid, prev)
 				return
 			}
 			rows = append(rows[:base], rows[base+1:]...)
 		}
-		res.total = t
 		page := len(rows) - base
 		got += page
 		if page < size {
@@ -173,151 +293,135 @@ func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, res *rangeResul
 	}
 }
 
-// each calls emit for every row of the list, in id order, each id once.
-// It stops early, returning nil, when emit returns false.
+// changed is the error for an anchor that is not the last row read.
+func (ls *lister[T]) changed(off int, anchor, last int64) error {
+	return ls.errorf("offset %d: the row before it is id %d, want %d (the last row read): "+
+		"rows were inserted or removed during paging, or the API ignored the offset", off, anchor, last)
+}
+
+// each calls emit for every row of the list, in id order, each id once,
+// and returns nil only when the rows add up to the list's total. It stops
+// early, returning nil, when emit returns false.
 func (ls *lister[T]) each(ctx context.Context, emit func(T) bool) error {
 	var (
-		have   bool
-		lastID int64
+		off    int   // rows read: the offset of the next range
+		lastID int64 // id of the last row read, when off > 0
+		latest int   // largest total seen
 	)
-	// accept emits the new rows of a page; it returns false when emit did.
-	accept := func(rows []T) (bool, error) {
-		for i := range rows {
-			id := ls.id(&rows[i])
-			if i > 0 && id <= ls.id(&rows[i-1]) {
+	// accept checks a range against what was read and emits its rows; it
+	// returns false when emit did. floor is the least total the range may
+	// report: the first call's during prefetch (every range was fetched
+	// after it), the latest one's when paging in order.
+	accept := func(res *rangeResult[T], floor int) (bool, error) {
+		defer ls.drop(res) // the rows are passed on, or the listing ends
+		if off > 0 && (!res.hasAnchor || res.anchor != lastID) {
+			return false, ls.changed(off, res.anchor, lastID)
+		}
+		if res.total < floor {
+			return false, ls.errorf("SoftLayer-Total-Items shrank from %d to %d while paging", floor, res.total)
+		}
+		latest = max(latest, res.total)
+		for i := range res.rows {
+			id := ls.id(&res.rows[i])
+			if i > 0 && id <= ls.id(&res.rows[i-1]) {
 				return false, fmt.Errorf("extract: %s: rows not sorted by id (%d after %d): the API ignored orderBy: %w",
-					ls.req.name(), id, ls.id(&rows[i-1]), ErrPermanent)
+					ls.req.name(), id, ls.id(&res.rows[i-1]), ErrPermanent)
 			}
-			if have && id <= lastID {
-				ls.c.stats.dups.Add(1)
-				continue
+			if off+i > 0 && id <= lastID {
+				return false, ls.errorf("offset %d: row id %d after id %d: rows repeat, the listing makes no progress", off+i, id, lastID)
 			}
-			have, lastID = true, id
-			if !emit(rows[i]) {
+			lastID = id
+			if !emit(res.rows[i]) {
 				return false, nil
 			}
 		}
+		off += len(res.rows)
 		return true, nil
-	}
-	// continues reports whether an anchored range follows what was emitted.
-	continues := func(res *rangeResult[T]) bool {
-		return !res.broken && res.hasAnchor && have && res.anchor <= lastID
 	}
 
 	P := ls.pageSize
 	var res rangeResult[T]
+	ls.setHead(0)
 	ls.fetchRange(ctx, 0, P, &res)
 	if res.err != nil {
+		ls.drop(&res)
 		return res.err
 	}
-	if ok, err := accept(res.rows); !ok || err != nil {
+	first := res.total
+	if ok, err := accept(&res, 0); !ok || err != nil {
 		return err
 	}
-	off, total := len(res.rows), res.total
-	if res.end || (total >= 0 && off >= total) {
-		return nil
-	}
-	if total > off && have {
-		var cont bool
-		var err error
-		off, total, cont, err = ls.prefetch(ctx, off, total, accept, continues)
-		if err != nil || !cont {
+	if off < first {
+		if ok, err := ls.prefetch(ctx, off, first, func(r *rangeResult[T]) (bool, error) { return accept(r, first) }); !ok || err != nil {
 			return err
 		}
 	}
-	// Sequential: rows appended during paging, re-reading after the list
-	// shifted, or a server that sends no total.
-	backtracks := 0
-	for {
-		res.broken, res.hasAnchor, res.end, res.err = false, false, false, nil
+	// In order: rows appended while paging (the total grew).
+	for off < latest {
+		res.hasAnchor, res.end, res.err = false, false, nil
+		ls.setHead(off)
 		ls.fetchRange(ctx, off, P, &res)
 		if res.err != nil {
+			ls.drop(&res)
 			return res.err
 		}
-		if off > 0 && !continues(&res) {
-			backtracks++
-			ls.c.stats.backtracks.Add(1)
-			if backtracks > maxBacktracks {
-				return fmt.Errorf("extract: %s: the list kept shifting during paging (%d re-reads): %w",
-					ls.req.name(), backtracks, ErrTransient)
-			}
-			off = max(0, off-P)
-			continue
-		}
-		if ok, err := accept(res.rows); !ok || err != nil {
+		// A short page has a total equal to off (it agrees with its total)
+		// and at least latest (accept): the loop ends.
+		if ok, err := accept(&res, latest); !ok || err != nil {
 			return err
 		}
-		off += len(res.rows)
-		if res.total >= 0 {
-			total = res.total
-		}
-		if res.end || len(res.rows) == 0 || (total >= 0 && off >= total) {
-			return nil
-		}
 	}
+	return nil
 }
 
-// prefetch reads the ranges [off, total) planned from the first page's
+// prefetch reads the ranges [from, to) planned from the first page's
 // total with up to PageConcurrency calls in flight and accepts them in
-// order. It returns where sequential paging resumes and whether it must.
-func (ls *lister[T]) prefetch(ctx context.Context, off, total int,
-	accept func([]T) (bool, error), continues func(*rangeResult[T]) bool,
-) (next, lastTotal int, cont bool, err error) {
+// order. It holds at most PageConcurrency ranges, whatever to is (to is at
+// most maxRows). It returns false when accept did.
+func (ls *lister[T]) prefetch(ctx context.Context, from, to int, accept func(*rangeResult[T]) (bool, error)) (bool, error) {
 	P := ls.pageSize
-	var offs []int
-	for o := off; o < total; o += P {
-		offs = append(offs, o)
-	}
+	n := (to - from + P - 1) / P
+	depth := min(ls.c.cfg.PageConcurrency, n)
+	ring := make([]*rangeResult[T], depth)
 	ctx2, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
 		wg.Wait()
+		for _, r := range ring {
+			if r != nil {
+				ls.drop(r)
+			}
+		}
 	}()
-	depth := ls.c.cfg.PageConcurrency
-	res := make([]*rangeResult[T], len(offs))
 	launched := 0
-	launch := func(upto int) {
-		for ; launched < len(offs) && launched < upto; launched++ {
+	for i := range n {
+		for ; launched < n && launched < i+depth; launched++ {
 			r := &rangeResult[T]{done: make(chan struct{})}
-			res[launched] = r
-			o := offs[launched]
+			ring[launched%depth] = r
+			o := from + launched*P
 			wg.Go(func() {
 				defer close(r.done)
 				ls.fetchRange(ctx2, o, P, r)
 			})
 		}
-	}
-	next, lastTotal = off, total
-	for i := range offs {
-		launch(i + depth)
-		r := res[i]
+		r := ring[i%depth]
+		ls.setHead(from + i*P)
 		select {
 		case <-r.done:
 		case <-ctx.Done():
-			return next, lastTotal, false, fmt.Errorf("extract: %s: %w", ls.req.name(), context.Cause(ctx))
+			return false, fmt.Errorf("extract: %s: %w", ls.req.name(), context.Cause(ctx))
 		}
-		res[i] = nil
+		ring[i%depth] = nil
 		if r.err != nil {
-			return next, lastTotal, false, r.err
+			ls.drop(r)
+			return false, r.err
 		}
-		if !continues(r) {
-			// The list shifted left under us: re-read from here in order.
-			return offs[i], lastTotal, true, nil
-		}
-		ok, err := accept(r.rows)
-		if !ok || err != nil {
-			return next, lastTotal, false, err
-		}
-		next = offs[i] + len(r.rows)
-		if r.total >= 0 {
-			lastTotal = r.total
-		}
-		if r.end {
-			// The list ends here; later ranges would be empty.
-			return next, lastTotal, next < lastTotal && lastTotal > total, nil
+		// A short range before the last planned one reports a total below
+		// to, which accept refuses.
+		if ok, err := accept(r); !ok || err != nil {
+			return false, err
 		}
 	}
-	// Done unless rows were appended meanwhile (the total grew).
-	return next, lastTotal, next < lastTotal, nil
+	return true, nil
 }

@@ -183,7 +183,7 @@ func TestSimExtractMatchesTruth(t *testing.T) {
 			}
 			checkAgainstTruth(t, got, srv.Sim().Truth(), w)
 			st := c.Stats()
-			if st.TotalRetries() != 0 || st.PageSizeReductions != 0 || st.DuplicatesDropped != 0 {
+			if st.TotalRetries() != 0 || st.PageSizeReductions != 0 || st.InvalidUTF8 != 0 {
 				t.Errorf("got stats %+v, want a clean run", st)
 			}
 		})

@@ -17,9 +17,8 @@ type Stats struct {
 	PageSizeReductions int64            // times a page was halved after "too much data" or a timeout
 	Invoices           int64            // invoices yielded
 	Items              int64            // items yielded
-	DuplicatesDropped  int64            // rows seen twice across pages and dropped (paging under change)
-	Backtracks         int64            // pages re-read because the total shrank during paging
-	ItemCountMismatch  int64            // closed invoices whose itemCount differs from the items read (warned)
+	ItemCountMismatch  int64            // closed invoices with more items than their itemCount (warned)
+	InvalidUTF8        int64            // runs of bytes that were not UTF-8 in API answers, replaced with U+FFFD (warned)
 }
 
 // TotalCalls returns the number of requests sent over all methods.
@@ -46,8 +45,8 @@ type counters struct {
 	retries map[string]int64
 
 	rateLimit, bytes, pages, reductions atomic.Int64
-	invoices, items, dups, backtracks   atomic.Int64
-	countMismatch                       atomic.Int64
+	invoices, items                     atomic.Int64
+	countMismatch, invalidUTF8          atomic.Int64
 }
 
 func (c *counters) call(method string) {
@@ -84,8 +83,7 @@ func (c *counters) snapshot() Stats {
 	s.PageSizeReductions = c.reductions.Load()
 	s.Invoices = c.invoices.Load()
 	s.Items = c.items.Load()
-	s.DuplicatesDropped = c.dups.Load()
-	s.Backtracks = c.backtracks.Load()
 	s.ItemCountMismatch = c.countMismatch.Load()
+	s.InvalidUTF8 = c.invalidUTF8.Load()
 	return s
 }

@@ -492,6 +492,7 @@ killed runs those of the rerun. **Faults served** are counted by the simulator.
 	r.rerunSection(&b)
 	r.operatorSection(&b)
 	b.WriteString(fuzzSection)
+	b.WriteString(worstCaseSection) // hostile_api_test.go
 	return b.String()
 }
 

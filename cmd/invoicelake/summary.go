@@ -36,7 +36,8 @@ type Summary struct {
 	RetryCauses  map[string]int64 `json:"api_retries_by_cause,omitempty"`
 	PageHalvings int64            `json:"page_size_reductions"` // pages retried at half size after "too much data" or a timeout
 	APIBytes     int64            `json:"api_bytes"`
-	LockWait     string           `json:"lock_wait"` // how long the run waited for the lake's lock
+	LockWait     string           `json:"lock_wait"`                           // how long the run waited for the lake's lock
+	InvalidUTF8  int64            `json:"api_invalid_utf8_replaced,omitempty"` // runs of non-UTF-8 bytes replaced with U+FFFD
 	Watermark    time.Time        `json:"watermark,omitzero"`
 }
 
@@ -105,6 +106,7 @@ func (s *Summary) finish(err error, ex extract.Stats) {
 	s.RetryCauses = ex.Retries
 	s.PageHalvings = ex.PageSizeReductions
 	s.APIBytes = ex.Bytes
+	s.InvalidUTF8 = ex.InvalidUTF8
 }
 
 // statsSince returns the client's counters between two snapshots: one
@@ -119,8 +121,7 @@ func statsSince(before, after extract.Stats) extract.Stats {
 	d.PageSizeReductions -= before.PageSizeReductions
 	d.Invoices -= before.Invoices
 	d.Items -= before.Items
-	d.DuplicatesDropped -= before.DuplicatesDropped
-	d.Backtracks -= before.Backtracks
+	d.InvalidUTF8 -= before.InvalidUTF8
 	d.ItemCountMismatch -= before.ItemCountMismatch
 	return d
 }
@@ -150,7 +151,7 @@ func (s *Summary) log(log *slog.Logger) {
 		"periods", len(s.Periods), "invoices", s.Invoices, "items", s.Items,
 		"unreconciled", s.Unreconciled, "unknown_codes", len(s.UnknownCodes),
 		"bytes", s.Bytes, "api_calls", s.APICalls, "api_retries", s.Retries, "page_size_reductions", s.PageHalvings,
-		"lock_wait", s.LockWait, "duration", s.Duration, "watermark", s.Watermark)
+		"lock_wait", s.LockWait, "invalid_utf8_replaced", s.InvalidUTF8, "duration", s.Duration, "watermark", s.Watermark)
 }
 
 // table prints the per-period summary for people.
