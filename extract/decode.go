@@ -69,6 +69,9 @@ type lexer struct {
 	pos  int
 	// scratch holds unescaped string bytes; reused between strings.
 	scratch []byte
+	// keys remembers the field at each key position of the objects of
+	// one document (fieldList.lookup).
+	keys keyOrder
 }
 
 func (l *lexer) errorf(format string, args ...any) error {
@@ -709,15 +712,15 @@ type valueStore struct {
 // carried (null included). Value errors go to fe (the first one); the
 // error returned is a syntax error.
 func decodeObject[T any](l *lexer, fl *fieldList[T], v *T, st valueStore, fe *fieldErr) (seen uint64, err error) {
-	hint := 0
+	pos := 0
 	var code string      // a named field's categoryCode
 	var codeOf *field[T] // the field that wants it
 	err = l.object(func(key []byte) error {
-		i, ok := fl.lookup(key, hint)
+		i, ok := fl.lookup(key, pos, &l.keys)
+		pos++
 		if !ok {
 			return l.skip()
 		}
-		hint = i + 1
 		seen |= 1 << i
 		f := &fl.fields[i]
 		var err error

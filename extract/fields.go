@@ -138,13 +138,25 @@ func (l *fieldList[T]) mask() string {
 	return "mask[" + strings.Join(names, ",") + "]"
 }
 
-// lookup finds the field of the JSON key; hint is the position after the
-// previous key's field, since the API sends properties in a stable order.
-func (l *fieldList[T]) lookup(key []byte, hint int) (int, bool) {
-	if hint < len(l.fields) && l.fields[hint].name == string(key) {
-		return hint, true
+// keyOrder remembers which field came at each key position of the
+// previous objects of a document: the API sends every object's properties
+// in one order, so after the first object a key is found with one string
+// comparison instead of a map lookup. Zero value: nothing learned.
+type keyOrder struct {
+	field [64]int8 // field index + 1 at each position; 0 unknown
+}
+
+// lookup finds the field of the JSON key at position pos of its object.
+func (l *fieldList[T]) lookup(key []byte, pos int, ko *keyOrder) (int, bool) {
+	if pos < len(ko.field) {
+		if j := int(ko.field[pos]) - 1; j >= 0 && l.fields[j].name == string(key) {
+			return j, true
+		}
 	}
 	i, ok := l.byName[string(key)]
+	if ok && pos < len(ko.field) {
+		ko.field[pos] = int8(i + 1)
+	}
 	return i, ok
 }
 
