@@ -249,7 +249,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("config: %s: %s", field, fmt.Sprintf(format, args...)))
 	}
 	if hasUserInfo(c.Source.Endpoint) {
-		bad("source.endpoint", "%q: credentials in the URL are refused (use SL_USERNAME and SL_API_KEY); the URL is not repeated", RedactURL(c.Source.Endpoint))
+		bad("source.endpoint", "not an http(s) URL without credentials: user info is refused (give them with SL_USERNAME and SL_API_KEY): %q", RedactURL(c.Source.Endpoint))
 	} else if u, err := url.Parse(c.Source.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		// The value is never repeated: a URL that does not parse may hold
 		// the API key.
