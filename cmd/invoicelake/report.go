@@ -856,7 +856,7 @@ func writeText(w io.Writer, r *report) error {
 			strconv.Itoa(rc.Periods), fmtSum(&rc.Own), fmtSum(&rc.Children), fmtSum(&rc.Total), fmtShare(&rc.Total, &r.Total))
 	}
 	if n := r.Resources - len(r.Top); n > 0 {
-		t.add("", fmt.Sprintf("the other %d resources", n), "", "", "", "", "", "", "", fmtSum(&r.OtherTotal), fmtShare(&r.OtherTotal, &r.Total))
+		t.add("", "the other "+plural(n, "resource"), "", "", "", "", "", "", "", fmtSum(&r.OtherTotal), fmtShare(&r.OtherTotal, &r.Total))
 	}
 	t.add("", "no resource (credits, fees, labor)", "", fmt.Sprintf("%d item rows", r.NoResRows), "", "", "", "", "", fmtSum(&r.NoResource), fmtShare(&r.NoResource, &r.Total))
 	t.add("", "total", "", "", "", "", "", "", "", fmtSum(&r.Total), "")

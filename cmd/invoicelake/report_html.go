@@ -157,7 +157,7 @@ func newHTMLPage(r *report) *htmlPage {
 		pg.Top = append(pg.Top, h)
 	}
 	if n := r.Resources - len(r.Top); n > 0 {
-		pg.TopRest = append(pg.TopRest, htmlResource{Service: "the other " + strconv.Itoa(n) + " resources",
+		pg.TopRest = append(pg.TopRest, htmlResource{Service: "the other " + plural(n, "resource"),
 			Total: fmtSum(&r.OtherTotal), Share: fmtShare(&r.OtherTotal, &r.Total), Check: "top-others"})
 	}
 	pg.TopRest = append(pg.TopRest,
