@@ -284,14 +284,17 @@ func (pg *htmlPage) chart() {
 	}
 	step := niceStep((hi - lo) / 5)
 	top := math.Ceil(hi/step) * step
-	bottom := math.Floor(lo/step) * step
+	// Below zero the plot goes only as far as the largest credit needs
+	// (to a tenth of a step), so that a small credit does not cost a
+	// whole step of the chart's height.
+	bottom := math.Floor(lo*1.05/(step/10)) * (step / 10)
 	if top == bottom {
 		top = step
 	}
 	scale := float64(plotH) / (top - bottom)
 	yOf := func(v float64) int { return chartTop + int(math.Round((top-v)*scale)) }
 	c.ZeroY = yOf(0)
-	for v := bottom; v <= top+step/2; v += step {
+	for v := math.Ceil(bottom/step) * step; v <= top+step/2; v += step {
 		c.Ticks = append(c.Ticks, htmlTick{X: chartLeft - 8, Y: yOf(v), Label: axisLabel(v, step)})
 	}
 	n := max(len(r.Periods), 1)
