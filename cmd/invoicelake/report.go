@@ -806,7 +806,7 @@ func writeText(w io.Writer, r *report) error {
 	fmt.Fprintf(ew, "invoicelake report of %s: %s (%s), account %s\n", clip(r.Location, 200), r.windowString(), plural(len(r.Periods), "billing period"), r.accountsString())
 	fmt.Fprintf(ew, "Amounts in USD; cost is the sum of the items' total_amount (taxes included, credits netted).\n")
 	if len(r.Missing) > 0 {
-		fmt.Fprintf(ew, "Not in the lake (never exported): %s\n", joinPeriods(r.Missing))
+		fmt.Fprintf(ew, "Not in the lake (never exported): %s\n", r.missingString())
 	}
 
 	fmt.Fprintf(ew, "\nCost per month\n")
@@ -933,6 +933,16 @@ func sortedServices(m map[string]*schemas.Sum) []string {
 		return cmp.Compare(a, b)
 	})
 	return out
+}
+
+// missingString lists the window's missing periods, the first dozen of
+// them when there are many (a window can span centuries).
+func (r *report) missingString() string {
+	const show = 12
+	if len(r.Missing) <= 2*show {
+		return joinPeriods(r.Missing)
+	}
+	return fmt.Sprintf("%s, ... (%d periods in all, the last %s)", joinPeriods(r.Missing[:show]), len(r.Missing), r.Missing[len(r.Missing)-1])
 }
 
 func joinPeriods(ps []schemas.Period) string {

@@ -114,7 +114,7 @@ func writeHTML(w io.Writer, r *report) error {
 }
 
 func newHTMLPage(r *report) *htmlPage {
-	pg := &htmlPage{R: r, Version: version, Window: r.windowString(), Accounts: r.accountsString(), Missing: joinPeriods(r.Missing)}
+	pg := &htmlPage{R: r, Version: version, Window: r.windowString(), Accounts: r.accountsString(), Missing: r.missingString()}
 	pg.groups()
 	pg.cards()
 	pg.chart()

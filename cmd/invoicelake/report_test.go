@@ -351,6 +351,7 @@ func TestReportUsage(t *testing.T) {
 		{"html folder missing", []string{"--out", dir, "--html", filepath.Join(empty, "no", "r.html")}, exitUsage, "its folder does not exist"},
 		{"unknown flag", []string{"--out", dir, "--endpoint", "x"}, exitUsage, "flag provided but not defined"},
 		{"help", []string{"-h"}, exitOK, "invoicelake report --out LOCATION"},
+		{"long window", []string{"--out", dir, "--from", "1990-01"}, exitOK, "(433 periods in all, the last 2026-02)"},
 		{"one period", []string{"--out", dir, "--from", "2026-03"}, exitOK, "2026-03..2026-03 (1 billing period)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
