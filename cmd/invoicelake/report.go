@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -161,29 +162,29 @@ type unreconciledInvoice struct {
 }
 
 func (m *Main) report(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	flags := flag.NewFlagSet("report", flag.ContinueOnError)
 	var c commonFlags
 	// The lake-side common flags only: report makes no API call.
-	fs.StringVar(&c.config, "config", "", "YAML configuration `file` (its lake section is used)")
-	fs.StringVar(&c.out, "out", "", "lake `location`: a folder, file:///path or s3://bucket/prefix (overrides lake.location)")
-	fs.StringVar(&c.logLevel, "log-level", "", "debug, info, warn or error")
-	fs.StringVar(&c.logFormat, "log-format", "", "auto, text or json")
-	from := fs.String("from", "", "first billing period, YYYY-MM (default: the first published)")
-	to := fs.String("to", "", "last billing period, YYYY-MM (default: the last published)")
-	top := fs.Int("top", 10, "how many resources the top resources table shows")
-	htmlFile := fs.String("html", "", "also write the report as one self-contained HTML `file` (charts, no network)")
-	if err := parseFlags(fs, args); err != nil {
+	flags.StringVar(&c.config, "config", "", "YAML configuration `file` (its lake section is used)")
+	flags.StringVar(&c.out, "out", "", "lake `location`: a folder, file:///path or s3://bucket/prefix (overrides lake.location)")
+	flags.StringVar(&c.logLevel, "log-level", "", "debug, info, warn or error")
+	flags.StringVar(&c.logFormat, "log-format", "", "auto, text or json")
+	from := flags.String("from", "", "first billing period, YYYY-MM (default: the first published)")
+	to := flags.String("to", "", "last billing period, YYYY-MM (default: the last published)")
+	top := flags.Int("top", 10, "how many resources the top resources table shows")
+	htmlFile := flags.String("html", "", "also write the report as one self-contained HTML `file` (charts, no network)")
+	if err := parseFlags(flags, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(m.Stdout)
+			flags.SetOutput(m.Stdout)
 			fmt.Fprintf(m.Stdout, "Usage: invoicelake report --out LOCATION [--from YYYY-MM] [--to YYYY-MM] [--top N] [--html FILE]\n\n"+
 				"Cost per month by resource service, top resources, credits and refunds, and the\n"+
 				"reconciliation status, read from the lake (no API credentials needed).\n\nFlags:\n")
-			fs.PrintDefaults()
+			flags.PrintDefaults()
 			fmt.Fprintf(m.Stdout, "\nExample:\n  invoicelake report --out ./lake --from 2025-01 --to 2025-12 --html report.html\n")
 		}
 		return err
 	}
-	cfg, err := m.reportSettings(fs, &c)
+	cfg, err := m.reportSettings(flags, &c)
 	if err != nil {
 		return err
 	}
@@ -221,16 +222,18 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeText(m.Stdout, r); err != nil {
-		return err
-	}
+	// The page first: `report --html FILE | head` still writes it.
 	if *htmlFile != "" {
 		if err := writeFileAtomic(*htmlFile, func(w io.Writer) error { return writeHTML(w, r) }); err != nil {
-			return fmt.Errorf("report: write %s: %w", *htmlFile, err)
+			err = fmt.Errorf("report: write %s: %w", *htmlFile, err)
+			if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) {
+				return usageError{err} // a retry cannot fix it
+			}
+			return err
 		}
 		log.Info("wrote the HTML report", "file", *htmlFile)
 	}
-	return nil
+	return writeText(m.Stdout, r)
 }
 
 // reportSettings resolves the configuration like every command (defaults,
