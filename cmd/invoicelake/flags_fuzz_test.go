@@ -14,8 +14,9 @@ import (
 // FuzzMainFlags runs the command line with fuzzed arguments (separated by
 // NUL bytes). It must never panic, must end, and must exit 0, 1 or 2
 // (serve, run with an already cancelled context, may also exit 130). No
-// fuzzed argument can reach the network: the SoftLayer endpoint is
-// 127.0.0.1:1 (nothing listens there), the lake is a temporary folder,
+// fuzzed argument can reach the network or write outside a temporary
+// folder: the SoftLayer endpoint is 127.0.0.1:1 (nothing listens there),
+// the lake (and report's page) is in a temporary folder,
 // serve listens on 127.0.0.1:0, and these come last on the command line,
 // where they override any fuzzed value (a fuzzed flag that swallows one of
 // them leaves a positional argument behind, which is a usage error).
@@ -31,7 +32,9 @@ func FuzzMainFlags(f *testing.F) {
 		"serve\x00--schedule\x00CRON_TZ=Mars/Olympus 1 2 3 4 5",
 		"ddl\x00athena\x00--location\x00s3://b/p\x00--database\x00x;DROP",
 		"ddl\x00duckdb\x00--location\x00/data/lake'",
-		"version", "help", "-h", "export\x00-h", "frobnicate", "", "\x00",
+		"report\x00--top\x00-5\x00--from\x002026-13",
+		"report\x00--html\x00/dev/null\x00--to\x002024-01",
+		"version", "help", "-h", "export\x00-h", "report\x00-h", "frobnicate", "", "\x00",
 	} {
 		f.Add(s)
 	}
@@ -62,6 +65,8 @@ func FuzzMainFlags(f *testing.F) {
 				args = append(args, "--listen", "127.0.0.1:0")
 				cancel() // flags and config are checked; the daemon stops at once
 			}
+		case "report": // reads the lake only; the page, if any, goes to the temporary folder
+			args = append(slices.Clip(args), "--config", cfg, "--out", filepath.Join(dir, "lake"), "--html", filepath.Join(dir, "report.html"))
 		}
 		var stdout, stderr bytes.Buffer
 		m := &Main{Stdout: &stdout, Stderr: &stderr, LookupEnv: func(k string) (string, bool) { v, ok := environ[k]; return v, ok }}

@@ -5,6 +5,7 @@
 //	invoicelake run --config invoicelake.yaml      # the scheduled one-shot (CronJob)
 //	invoicelake serve --config invoicelake.yaml    # a daemon running `run` on a cron schedule
 //	invoicelake verify --out ./lake                 # read the lake back, reconcile with the API
+//	invoicelake report --out ./lake --html r.html   # cost by month, service, resource; credits; reconciliation
 //	invoicelake ddl athena --location s3://bucket/billing
 //	invoicelake ddl duckdb --location ./lake
 //	invoicelake version
@@ -63,6 +64,7 @@ Usage:
   invoicelake run    --config FILE [flags]      incremental one-shot (CronJob)
   invoicelake serve  --config FILE [flags]      daemon: run on a cron schedule
   invoicelake verify --out LOCATION [--from YYYY-MM --to YYYY-MM] [flags]
+  invoicelake report --out LOCATION [--from YYYY-MM] [--to YYYY-MM] [--top N] [--html FILE]
   invoicelake ddl athena --location s3://bucket/prefix [--database NAME]
   invoicelake ddl duckdb --location DIR
   invoicelake version
@@ -93,6 +95,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.serve(ctx, args[1:])
 	case "verify":
 		err = m.verify(ctx, args[1:])
+	case "report":
+		err = m.report(ctx, args[1:])
 	case "ddl":
 		err = m.ddl(args[1:])
 	case "version", "--version":
@@ -102,7 +106,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		fmt.Fprint(m.Stdout, usage)
 		return exitOK
 	default:
-		err = usageErrorf("unknown command %q (want export, run, serve, verify, ddl or version)", args[0])
+		err = usageErrorf("unknown command %q (want export, run, serve, verify, report, ddl or version)", args[0])
 	}
 	return m.exit(err)
 }
