@@ -417,3 +417,58 @@ func focusSQL(d dialect, invoices, items string) string {
 // focusDoc is the comment above the view in the generated DDL.
 const focusDoc = "FOCUS " + FocusVersion + " CostAndUsage: one row per non-zero fee or tax of every invoice item (one zero row for an item without any); " +
 	"BilledCost adds up to each invoice's total. See docs/FOCUS.md."
+
+// FocusMapping returns the generated part of docs/FOCUS.md: every column
+// of the view with its source and reasoning, the FOCUS columns left out and
+// why, the service table and the conformance checks.
+func FocusMapping() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Columns of `%s`\n\n", FocusView)
+	b.WriteString("| # | column | FOCUS level | type (DuckDB / Athena) | source | reasoning |\n|---|---|---|---|---|---|\n")
+	for i, c := range focusColumns {
+		level := string(c.Level)
+		if c.Level == Extension {
+			level = "extension"
+		}
+		fmt.Fprintf(&b, "| %d | `%s` | %s | %s / %s | %s | %s |\n", i+1, c.Name, level, c.DuckDBType(), c.AthenaType(), mdEscape(c.Source), mdEscape(c.Why))
+	}
+	b.WriteString("\n### FOCUS columns left out\n\n| column | why |\n|---|---|\n")
+	for _, o := range focusOmitted {
+		fmt.Fprintf(&b, "| %s | %s |\n", o[0], mdEscape(o[1]))
+	}
+	b.WriteString("\n### Services\n\nKeyed by the top-level item's resource service (from the category map) or, for a charge without one, its category code.\n\n")
+	b.WriteString("| key | ServiceName | ServiceCategory | ServiceSubcategory | ResourceType |\n|---|---|---|---|---|\n")
+	for _, s := range focusServices {
+		rt := s.resourceType
+		if rt == "" {
+			rt = "(no resource)"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", s.key, s.name, s.category, s.subcategory, rt)
+	}
+	b.WriteString("| anything else | the resource service, else the top-level category name, else its code | Other | Other (Other) | the resource service |\n")
+	checks := FocusChecks()
+	fmt.Fprintf(&b, "\n### Conformance checks\n\n%d checks; a check applies when the dataset has the columns it is about. "+
+		"The per-column families are one check per column.\n\n| check | rule |\n|---|---|\n", len(checks))
+	for i := 0; i < len(checks); {
+		c := checks[i]
+		family, col, _ := strings.Cut(c.Name, "/")
+		j := i + 1
+		cols := []string{col}
+		if family == "not-null" || family == "no-empty" || family == "numeric-format" || family == "datetime-format" {
+			for ; j < len(checks) && strings.HasPrefix(checks[j].Name, family+"/"); j++ {
+				cols = append(cols, strings.TrimPrefix(checks[j].Name, family+"/"))
+			}
+		}
+		if j-i > 1 {
+			rule := c.Rule
+			if family == "not-null" {
+				rule = "The column \"MUST NOT be null\" (columns/<column>.md)."
+			}
+			fmt.Fprintf(&b, "| `%s/`: %s | %s |\n", family, strings.Join(cols, ", "), mdEscape(rule))
+		} else {
+			fmt.Fprintf(&b, "| `%s` | %s |\n", c.Name, mdEscape(c.Rule))
+		}
+		i = j
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
