@@ -77,20 +77,22 @@ func TestFocusOverDemoLake(t *testing.T) {
 	t.Logf("%d of %d conformance checks applied", applied, len(schemas.FocusChecks()))
 
 	// The suite only means something if the lake has every kind of charge.
-	var invoices, credits, refunds, corrections, usage, tax, adjustments int64
+	var items, focusRows, invoices, credits, refunds, corrections, usage, tax, adjustments int64
 	err = db.QueryRow(`SELECT
+		(SELECT count(*) FROM invoice_items),
+		(SELECT count(*) FROM focus),
 		(SELECT count(*) FROM invoices),
 		(SELECT count(DISTINCT InvoiceId) FROM focus WHERE x_InvoiceTypeCode = 'CREDIT'),
 		(SELECT count(DISTINCT InvoiceId) FROM focus WHERE x_InvoiceTypeCode = 'REFUND'),
 		(SELECT count(*) FROM focus WHERE ChargeClass = 'Correction'),
 		(SELECT count(*) FROM focus WHERE ChargeCategory = 'Usage'),
 		(SELECT count(*) FROM focus WHERE ChargeCategory = 'Tax'),
-		(SELECT count(*) FROM focus WHERE ChargeCategory = 'Adjustment')`).Scan(&invoices, &credits, &refunds, &corrections, &usage, &tax, &adjustments)
+		(SELECT count(*) FROM focus WHERE ChargeCategory = 'Adjustment')`).Scan(&items, &focusRows, &invoices, &credits, &refunds, &corrections, &usage, &tax, &adjustments)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d invoices (%d CREDIT, %d REFUND); rows: %d Correction, %d Usage, %d Tax, %d Adjustment",
-		invoices, credits, refunds, corrections, usage, tax, adjustments)
+	t.Logf("%d items, %d FOCUS rows, %d invoices (%d CREDIT, %d REFUND); rows: %d Correction, %d Usage, %d Tax, %d Adjustment",
+		items, focusRows, invoices, credits, refunds, corrections, usage, tax, adjustments)
 	for what, n := range map[string]int64{"CREDIT invoices": credits, "REFUND invoices": refunds, "Correction rows": corrections,
 		"Usage rows": usage, "Tax rows": tax, "Adjustment rows": adjustments} {
 		if n == 0 {
