@@ -136,6 +136,7 @@ var focusComponents = []focusComponent{
 type focusService struct {
 	key, name, category, subcategory string
 	resourceType                     string // empty for codes without a resource
+	why                              string // the category codes behind it, and the judgement
 }
 
 // focusServices: ServiceName, ServiceCategory and ServiceSubcategory per
@@ -144,25 +145,32 @@ type focusService struct {
 // A charge matching none gets its resource service, or its top-level
 // category name (code when nameless), as ServiceName, and category Other.
 var focusServices = []focusService{
-	{"SoftLayer_Hardware_Server", "Bare Metal Servers", "Compute", "Virtual Machines", "Bare Metal Server"},
-	{"SoftLayer_Virtual_Guest", "Virtual Servers", "Compute", "Virtual Machines", "Virtual Server"},
-	{"SoftLayer_Virtual_DedicatedHost", "Dedicated Hosts", "Compute", "Virtual Machines", "Dedicated Host"},
-	{"SoftLayer_Virtual_ReservedCapacityGroup", "Reserved Capacity", "Compute", "Virtual Machines", "Reserved Capacity Group"},
-	{"SoftLayer_Network_Storage", "Block and File Storage", "Storage", "Storage Platforms", "Storage Volume"},
-	{"SoftLayer_Network_Storage_Hub", "Object Storage", "Storage", "Object Storage", "Object Storage Account"},
-	{"SoftLayer_Network_Vlan", "VLANs", "Networking", "Network Infrastructure", "VLAN"},
-	{"SoftLayer_Network_Subnet", "Subnets and IP Addresses", "Networking", "Network Infrastructure", "Subnet"},
-	{"SoftLayer_Network_Vlan_Firewall", "Dedicated Hardware Firewalls", "Networking", "Network Security", "VLAN Firewall"},
-	{"SoftLayer_Network_Component_Firewall", "Hardware Firewalls", "Networking", "Network Security", "Server Firewall"},
-	{"SoftLayer_Network_LBaaS_LoadBalancer", "Load Balancers", "Networking", "Application Networking", "Load Balancer"},
-	{"SoftLayer_Network_Tunnel_Module_Context", "IPsec VPN", "Networking", "Network Connectivity", "IPsec VPN Tunnel"},
-	{"SoftLayer_Network_Message_Delivery", "Email Delivery", "Business Applications", "Other (Business Applications)", "Email Delivery Account"},
+	{"SoftLayer_Hardware_Server", "Bare Metal Servers", "Compute", "Virtual Machines", "Bare Metal Server",
+		"`server`. FOCUS puts bare metal under Virtual Machines (\"from hosts with abstracted operating systems to bare-metal servers\")."},
+	{"SoftLayer_Virtual_Guest", "Virtual Servers", "Compute", "Virtual Machines", "Virtual Server", "`guest_core`."},
+	{"SoftLayer_Virtual_DedicatedHost", "Dedicated Hosts", "Compute", "Virtual Machines", "Dedicated Host", "`dedicated_virtual_hosts`: hosts for virtual servers."},
+	{"SoftLayer_Virtual_ReservedCapacityGroup", "Reserved Capacity", "Compute", "Virtual Machines", "Reserved Capacity Group", "`reserved_capacity`: capacity for virtual servers, bought for a term."},
+	{"SoftLayer_Network_Storage", "Block and File Storage", "Storage", "Storage Platforms", "Storage Volume",
+		"`storage_as_a_service`, `storage_service_enterprise`, `performance_storage_iscsi`, `performance_storage_nfs`: one service for block (iSCSI) and file (NFS) volumes, so \"a unified solution that supports multiple storage types\"."},
+	{"SoftLayer_Network_Storage_Hub", "Object Storage", "Storage", "Object Storage", "Object Storage Account", "`hub`: Swift object storage."},
+	{"SoftLayer_Network_Vlan", "VLANs", "Networking", "Network Infrastructure", "VLAN", "`network_vlan`."},
+	{"SoftLayer_Network_Subnet", "Subnets and IP Addresses", "Networking", "Network Infrastructure", "Subnet",
+		"`pri_ip_address`, `static_sec_ip_addresses`, `sec_ip_addresses`, `sov_sec_ip_addresses*`, `global_ipv4`, `global_ipv6`."},
+	{"SoftLayer_Network_Vlan_Firewall", "Dedicated Hardware Firewalls", "Networking", "Network Security", "VLAN Firewall",
+		"`vlan_firewall`. A network firewall: Networking's Network Security (\"firewalls and anti-malware tools\"), not the Security category (monitoring and compliance)."},
+	{"SoftLayer_Network_Component_Firewall", "Hardware Firewalls", "Networking", "Network Security", "Server Firewall", "`firewall`, as above."},
+	{"SoftLayer_Network_LBaaS_LoadBalancer", "Load Balancers", "Networking", "Application Networking", "Load Balancer",
+		"`load_balancer_as_a_service`: \"distribution of incoming network traffic across application-based workloads\"."},
+	{"SoftLayer_Network_Tunnel_Module_Context", "IPsec VPN", "Networking", "Network Connectivity", "IPsec VPN Tunnel", "`network_tunnel`: connects networks."},
+	{"SoftLayer_Network_Message_Delivery", "Email Delivery", "Business Applications", "Other (Business Applications)", "Email Delivery Account",
+		"`network_message_delivery`: an email sending service, an application rather than network plumbing."},
 	// Top-level codes without a resource service.
-	{"bandwidth", "Bandwidth", "Networking", "Network Connectivity", ""},
-	{"labor_fee", "Labor", "Management and Governance", "Support", ""},
-	{"credit", "Service Credits", "Other", "Other (Other)", ""},
-	{"one_time_charge", "One-Time Charges", "Other", "Other (Other)", ""},
-	{"software_license", "Software Licenses", "Other", "Other (Other)", ""},
+	{"bandwidth", "Bandwidth", "Networking", "Network Connectivity", "", "`bandwidth` at the top level: data transfer overages."},
+	{"labor_fee", "Labor", "Management and Governance", "Support", "", "`labor_fee`: remote hands, \"assistance and expertise supplied by providers\"."},
+	{"credit", "Service Credits", "Other", "Other (Other)", "", "`credit`: credits that name no service."},
+	{"one_time_charge", "One-Time Charges", "Other", "Other (Other)", "", "`one_time_charge`: upgrades, custom setups, billing adjustments of any service."},
+	{"software_license", "Software Licenses", "Other", "Other (Other)", "",
+		"`software_license`: licences of any software (operating systems, databases) attached to a server; FOCUS has no licence category."},
 }
 
 // focusCities names SoftLayer datacenters: location "dal10" is "Dallas 10",
@@ -439,15 +447,15 @@ func FocusMapping() string {
 		fmt.Fprintf(&b, "| %s | %s |\n", o[0], mdEscape(o[1]))
 	}
 	b.WriteString("\n### Services\n\nKeyed by the top-level item's resource service (from the category map) or, for a charge without one, its category code.\n\n")
-	b.WriteString("| key | ServiceName | ServiceCategory | ServiceSubcategory | ResourceType |\n|---|---|---|---|---|\n")
+	b.WriteString("| key | ServiceName | ServiceCategory | ServiceSubcategory | ResourceType | category codes (default category map), reasoning |\n|---|---|---|---|---|---|\n")
 	for _, s := range focusServices {
 		rt := s.resourceType
 		if rt == "" {
 			rt = "(no resource)"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", s.key, s.name, s.category, s.subcategory, rt)
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", s.key, s.name, s.category, s.subcategory, rt, mdEscape(s.why))
 	}
-	b.WriteString("| anything else | the resource service, else the top-level category name, else its code | Other | Other (Other) | the resource service |\n")
+	b.WriteString("| anything else | the resource service, else the top-level category name, else its code | Other | Other (Other) | the resource service | Nothing known about it: Other, as the spec requires when no category fits. |\n")
 	checks := FocusChecks()
 	fmt.Fprintf(&b, "\n### Conformance checks\n\n%d checks; a check applies when the dataset has the columns it is about. "+
 		"The per-column families are one check per column.\n\n| check | rule |\n|---|---|\n", len(checks))
