@@ -60,11 +60,6 @@ func (c FocusColumn) AthenaType() string { return athenaSQL.typeOf(c.Type) }
 // alphabetical order, then the x_ extensions in alphabetical order.
 func FocusColumns() []FocusColumn { return append([]FocusColumn(nil), focusColumns...) }
 
-// FocusOmitted returns the FOCUS 1.2 columns the view leaves out, each with
-// the reason (the lake does not hold what they need, or SoftLayer has no
-// such concept); docs/FOCUS.md lists them.
-func FocusOmitted() [][2]string { return append([][2]string(nil), focusOmitted...) }
-
 // dialect is what differs between the engines: type names and the bounds
 // of a billing period as UTC instants. Everything else is SQL both accept.
 type dialect struct {
@@ -312,6 +307,9 @@ var focusColumns = []FocusColumn{
 	{Name: "x_TopLevelInvoiceItemId", Level: Extension, Type: FocusInteger, expr: "q.top_level_item_id", Source: "`top_level_item_id`"},
 }
 
+// focusOmitted: the FOCUS 1.2 columns the view leaves out, each with the
+// reason (the lake does not hold what they need, or SoftLayer has no such
+// concept); docs/FOCUS.md lists them.
 var focusOmitted = [][2]string{
 	{"AvailabilityZone", "A SoftLayer datacenter is the region here (RegionId); the lake has no finer placement."},
 	{"BillingAccountType", "SoftLayer has one kind of billing account."},
@@ -347,7 +345,7 @@ func focusSQL(d dialect, invoices, items string) string {
 	fmt.Fprintf(&b, "    CASE WHEN r.is_tax THEN 'Tax' ELSE %s END AS charge_category,\n", focusBaseCategory)
 	b.WriteString("    CASE WHEN r.is_late OR (r.type_code IN ('CREDIT', 'REFUND') AND r.closed_date >= r.period_end + INTERVAL '1' DAY) THEN TRUE ELSE FALSE END AS is_correction,\n")
 	b.WriteString("    CASE WHEN r.fee_kind = 1 AND r.hourly_recurring_fee <> 0\n")
-	fmt.Fprintf(&b, "         THEN CAST(ROUND(CAST(r.recurring_fee AS DOUBLE) / CAST(r.hourly_recurring_fee AS DOUBLE), %d) AS %s) END AS hours\n", MoneyScale, d.decimal)
+	fmt.Fprintf(&b, "         THEN CAST(ROUND(CAST(COALESCE(r.recurring_fee, 0) AS DOUBLE) / CAST(r.hourly_recurring_fee AS DOUBLE), %d) AS %s) END AS hours\n", MoneyScale, d.decimal)
 	// r: the item crossed with its eight amounts, keeping the non-zero ones.
 	b.WriteString("  FROM (\n    SELECT b.*, c.component, c.fee_kind, c.amount_property, c.fee_label, c.is_tax,\n")
 	b.WriteString("      COALESCE(CASE c.component")
