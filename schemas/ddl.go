@@ -101,7 +101,7 @@ var athenaDatabase = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 // AthenaDDL returns the Athena statements for a lake at location
 // ("s3://bucket/prefix"): one CREATE EXTERNAL TABLE per table, partitioned
 // by billing_period with partition projection (no MSCK REPAIR, no crawler),
-// then the views. Statements end with ";" and a blank line; Athena runs one
+// then the views, the FOCUS view (focus_1_2) last. Statements end with ";" and a blank line; Athena runs one
 // statement per query, so run them in order. database qualifies every name
 // when not empty and must be lowercase letters, digits and underscores.
 func AthenaDDL(location, database string) (string, error) {
@@ -165,6 +165,9 @@ func AthenaDDL(location, database string) (string, error) {
 		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s%s AS\n%s;\n\n", prefix, v.Name,
 			v.sql(prefix+InvoicesTable, prefix+ItemsTable))
 	}
+	fmt.Fprintf(&b, "-- %s\n", focusDoc)
+	fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s%s AS\n%s;\n\n", prefix, FocusView,
+		focusSQL(athenaSQL, prefix+InvoicesTable, prefix+ItemsTable))
 	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
@@ -178,7 +181,7 @@ func backtick(database string) string {
 // DuckDBDDL returns DuckDB statements for a lake at location (a directory,
 // or any URL DuckDB reads, e.g. s3://bucket/prefix with httpfs): a view per
 // table over read_parquet(..., hive_partitioning = true) with billing_period
-// typed VARCHAR, then the views. Each table needs at least one Parquet file:
+// typed VARCHAR, then the views, the FOCUS view (focus_1_2) last. Each table needs at least one Parquet file:
 // DuckDB fails "No files found" on a table with none (an empty lake).
 func DuckDBDDL(location string) (string, error) {
 	loc, err := lakeLocation(location)
@@ -197,6 +200,8 @@ func DuckDBDDL(location string) (string, error) {
 		fmt.Fprintf(&b, "-- %s\n", v.Doc)
 		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS\n%s;\n\n", v.Name, v.sql(InvoicesTable, ItemsTable))
 	}
+	fmt.Fprintf(&b, "-- %s\n", focusDoc)
+	fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS\n%s;\n\n", FocusView, focusSQL(duckDB, InvoicesTable, ItemsTable))
 	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 

@@ -66,6 +66,10 @@ func DataDictionary() string {
 	for _, v := range views {
 		fmt.Fprintf(&b, "### `%s`\n\n%s\n\n```sql\n%s\n```\n\n", v.Name, v.Doc, v.sql(InvoicesTable, ItemsTable))
 	}
+	fmt.Fprintf(&b, "### `%s`\n\nThe invoice items as a FOCUS %s CostAndUsage dataset, one row per non-zero fee or tax of every item "+
+		"(one zero row for an item without any), so that BilledCost adds up to each invoice's total. "+
+		"Its %d columns, how each is derived and why, and the conformance suite: [FOCUS.md](FOCUS.md).\n\n",
+		FocusView, FocusVersion, len(focusColumns))
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
