@@ -29,7 +29,7 @@ func BenchmarkWriteItems(b *testing.B) {
 func benchWrite(b *testing.B, nItems int) {
 	const perInvoice = 25
 	tmpl := genInvoices(march, 1, 1, perInvoice, 1)
-	l := NewLake(nil, Options{TempDir: b.TempDir()})
+	l := NewLake(nil, Options{Account: testAccount, TempDir: b.TempDir()})
 	items := make([]schemas.ItemRow, perInvoice)
 	host := make([]string, 500)
 	for i := range host {

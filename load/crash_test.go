@@ -141,6 +141,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 		}
 		o := opts
 		o.TempDir = t.TempDir()
+		o.Account = testAccount
 		first := NewLake(fb, o)
 		k := lock(t, first)
 		m1 := publish(t, first, march, "run-1", v1)
@@ -179,7 +180,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 
 				// Before any rerun: the manifest describes v1 or v2 and every
 				// file it lists is there, intact.
-				healthy := NewLake(fb, Options{TempDir: t.TempDir()})
+				healthy := NewLake(fb, Options{Account: testAccount, TempDir: t.TempDir()})
 				m, ok, err := healthy.Manifest(ctx, march)
 				if err != nil || !ok {
 					t.Fatalf("manifest after crash: ok=%v, %v", ok, err)
@@ -202,7 +203,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 
 				// The next run: the dead run's lease expires, it takes over,
 				// recovers and publishes v2.
-				next := NewLake(fb, Options{TempDir: t.TempDir(), MaxRowsPerFile: 400,
+				next := NewLake(fb, Options{Account: testAccount, TempDir: t.TempDir(), MaxRowsPerFile: 400,
 					Now: func() time.Time { return time.Now().Add(2 * time.Hour) }})
 				if _, err := next.Lock(ctx, "next", time.Hour); err != nil {
 					t.Fatalf("Lock after crash: %v", err)

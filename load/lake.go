@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,13 +19,14 @@ import (
 	"github.com/invoicelake/invoicelake/schemas"
 )
 
-// Folders of a lake, relative to its location. Only the two table folders
+// Folders of a lake, relative to its location. Only the table folders
 // hold Parquet files; everything else lives in "_"-prefixed siblings, so a
-// glob over a table folder never picks it up.
+// glob over a table folder never picks it up. Below each folder, every
+// account has its own subtree, account_id=NNN/ (see Options.Account).
 const (
-	ManifestsDir = "_manifests" // _manifests/billing_period=YYYY-MM.json: the commit point
-	StagingDir   = "_staging"   // _staging/<run>/billing_period=YYYY-MM/<table>/part-*.parquet and journal.json
-	LockDir      = "_lock"      // _lock/lake.json and takeover markers
+	ManifestsDir = "_manifests" // _manifests/account_id=N/billing_period=YYYY-MM.json: the commit point
+	StagingDir   = "_staging"   // _staging/account_id=N/<run>/billing_period=YYYY-MM/<table>/part-*.parquet and journal.json
+	LockDir      = "_lock"      // _lock/account_id=N/lake.json and takeover markers
 	// MarkerKey names the lake marker: the object that says "this location
 	// is an invoicelake lake", written before anything else.
 	MarkerKey = "_invoicelake.json"
@@ -34,6 +36,10 @@ var tableDirs = []string{schemas.InvoicesTable, schemas.ItemsTable}
 
 // Options tune the writer. Zero values take the defaults.
 type Options struct {
+	// Account is the SoftLayer account whose part of the lake this Lake
+	// is: the id the API reports for the credentials (never only one a
+	// configuration claims). 0 opens the layout before accounts, read-only.
+	Account int64
 	// TargetFileBytes bounds a data file: a new file starts once the
 	// current one reaches it (so files exceed it by at most ~1024 rows).
 	// Default 128 MiB; at most 4 GiB (server-side copies are single calls).
@@ -95,6 +101,7 @@ func (o *Options) setDefaults() {
 type Lake struct {
 	b    Bucket
 	opts Options
+	acct string // "account_id=N/", or "" for the layout before accounts (read-only)
 
 	mu      sync.Mutex
 	lock    *Lock
@@ -102,11 +109,27 @@ type Lake struct {
 	claimed bool // the location is known to be this lake's (marker read or written)
 }
 
-// NewLake returns the lake stored in b.
+// NewLake returns account o.Account's part of the lake stored in b. Every
+// key it reads or writes is in that account's subtree: one account's runs
+// never read, replace or delete another's objects, and take their own
+// lock. Account 0 is the layout of releases before accounts
+// (invoices/billing_period=P/...): such a Lake reads and recovers, and
+// Migrate moves it into an account's subtree, but it never publishes.
 func NewLake(b Bucket, o Options) *Lake {
 	o.setDefaults()
-	return &Lake{b: b, opts: o, open: map[schemas.Period]bool{}}
+	l := &Lake{b: b, opts: o, open: map[schemas.Period]bool{}}
+	if o.Account > 0 {
+		l.acct = AccountDir(o.Account) + "/"
+	}
+	return l
 }
+
+// AccountDir is the folder of an account below each of the lake's folders,
+// a Hive partition: account_id=N.
+func AccountDir(account int64) string { return "account_id=" + strconv.FormatInt(account, 10) }
+
+// Account returns the lake's account (0 for the layout before accounts).
+func (l *Lake) Account() int64 { return l.opts.Account }
 
 // RunInfo identifies the run that publishes a version of a period.
 type RunInfo struct {
@@ -168,10 +191,12 @@ type File struct {
 // Files returns every data file of the period, invoices first.
 func (m *Manifest) Files() []File { return append(slices.Clip(m.Invoices.Files), m.Items.Files...) }
 
-func manifestKey(p schemas.Period) string { return ManifestsDir + "/" + p.PartitionDir() + ".json" }
+func (l *Lake) manifestKey(p schemas.Period) string {
+	return ManifestsDir + "/" + l.acct + p.PartitionDir() + ".json"
+}
 
-func partitionPrefix(table string, p schemas.Period) string {
-	return table + "/" + p.PartitionDir() + "/"
+func (l *Lake) partitionPrefix(table string, p schemas.Period) string {
+	return table + "/" + l.acct + p.PartitionDir() + "/"
 }
 
 // Manifest returns the published manifest of p; ok is false if p was never
@@ -180,7 +205,7 @@ func partitionPrefix(table string, p schemas.Period) string {
 // saying how to repair it.
 func (l *Lake) Manifest(ctx context.Context, p schemas.Period) (Manifest, bool, error) {
 	var m Manifest
-	key := manifestKey(p)
+	key := l.manifestKey(p)
 	remedy := fmt.Sprintf("if no run is writing, delete it (%s): the next export of %s rewrites the period, and its old files are removed then",
 		l.where(key), p)
 	err := l.readJSON(ctx, key, &m, remedy)
@@ -190,7 +215,7 @@ func (l *Lake) Manifest(ctx context.Context, p schemas.Period) (Manifest, bool, 
 	if err != nil {
 		return Manifest{}, false, fmt.Errorf("load: manifest %s: %w", p, err)
 	}
-	if err := m.check(p); err != nil {
+	if err := m.check(l.acct, p); err != nil {
 		return Manifest{}, false, fmt.Errorf("load: manifest %s: %w", p, &CorruptError{Key: key, Err: err, Remedy: remedy})
 	}
 	return m, true, nil
@@ -200,7 +225,7 @@ func (l *Lake) Manifest(ctx context.Context, p schemas.Period) (Manifest, bool, 
 // and that every file it lists is a data file of that period under the
 // lake's own naming scheme (so a tampered manifest cannot make Publish
 // delete anything else).
-func (m *Manifest) check(p schemas.Period) error {
+func (m *Manifest) check(acct string, p schemas.Period) error {
 	if m.Period != p.String() {
 		return fmt.Errorf("describes billing period %q", m.Period)
 	}
@@ -209,8 +234,8 @@ func (m *Manifest) check(p schemas.Period) error {
 		files []File
 	}{{schemas.InvoicesTable, m.Invoices.Files}, {schemas.ItemsTable, m.Items.Files}} {
 		for _, f := range tf.files {
-			table, per, ok := dataKey(f.Key)
-			if !ok || table != tf.table || per != p {
+			table, a, per, ok := dataKey(f.Key)
+			if !ok || table != tf.table || a != acct || per != p {
 				return fmt.Errorf("lists %q, not a %s file of %s", f.Key, tf.table, p)
 			}
 		}
@@ -218,19 +243,45 @@ func (m *Manifest) check(p schemas.Period) error {
 	return nil
 }
 
-// Periods lists the published periods (those with a manifest), in order.
+// Periods lists the account's published periods (those with a manifest),
+// in order.
 func (l *Lake) Periods(ctx context.Context) ([]schemas.Period, error) {
 	var out []schemas.Period
-	prefix := ManifestsDir + "/billing_period="
+	prefix := ManifestsDir + "/" + l.acct + "billing_period="
 	for o, err := range l.b.List(ctx, prefix) {
 		if err != nil {
 			return nil, fmt.Errorf("load: periods: %w", err)
 		}
-		if p, ok := manifestPeriod(o.Key); ok {
+		if a, p, ok := manifestPeriod(o.Key); ok && a == l.acct {
 			out = append(out, p)
 		}
 	}
 	return out, nil
+}
+
+// Accounts lists the accounts that have published a period in the lake
+// stored in b, in increasing order; legacy reports whether periods of the
+// layout before accounts remain (see Migrate).
+func Accounts(ctx context.Context, b Bucket) (accounts []int64, legacy bool, err error) {
+	seen := map[int64]bool{}
+	for o, err := range b.List(ctx, ManifestsDir+"/") {
+		if err != nil {
+			return nil, false, fmt.Errorf("load: accounts: %w", err)
+		}
+		a, _, ok := manifestPeriod(o.Key)
+		switch {
+		case !ok:
+		case a == "":
+			legacy = true
+		default:
+			if n, ok := accountOf(a); ok && !seen[n] {
+				seen[n] = true
+				accounts = append(accounts, n)
+			}
+		}
+	}
+	slices.Sort(accounts)
+	return accounts, legacy, nil
 }
 
 // reservedKey reports keys the lake manages itself.
@@ -246,14 +297,16 @@ func reservedKey(key string) bool {
 	return false
 }
 
-// WriteJSON stores v as indented JSON under key (e.g. "_runs/<id>.json",
-// "_state/cursor.json"): a key of the form _runs/NAME.json or
-// _state/NAME.json. Other keys are refused, and so is a location Lock has
-// not claimed as a lake (see Lock). The write is atomic for readers.
+// WriteJSON stores v as indented JSON under key, a key of the form
+// _runs/NAME.json or _state/NAME.json in the account's subtree: "_runs/x.json"
+// is stored at _runs/account_id=N/x.json. Other keys are refused, and so
+// is a location Lock has not claimed as a lake (see Lock). The write is
+// atomic for readers.
 func (l *Lake) WriteJSON(ctx context.Context, key string, v any) error {
-	if reservedKey(key) || !cmdKeyRE.MatchString(key) {
-		return fmt.Errorf("load: write json %s: want _runs/NAME.json or _state/NAME.json", key)
+	if reservedKey(key) || !cmdKeyRE.MatchString(key) || l.acct == "" {
+		return fmt.Errorf("load: write json %s: want _runs/NAME.json or _state/NAME.json of an account", key)
 	}
+	key = l.accountKey(key)
 	l.mu.Lock()
 	claimed := l.claimed
 	l.mu.Unlock()
@@ -269,7 +322,12 @@ func (l *Lake) WriteJSON(ctx context.Context, key string, v any) error {
 // ReadJSON decodes the JSON object under key into v; the error wraps
 // ErrNotExist when there is none, and is a *CorruptError, whose message
 // carries remedy, when the object cannot be decoded into v.
+//
+// Like WriteJSON, a _runs/ or _state/ key is the account's.
 func (l *Lake) ReadJSON(ctx context.Context, key string, v any, remedy string) error {
+	if cmdKeyRE.MatchString(key) {
+		key = l.accountKey(key)
+	}
 	if err := l.readJSON(ctx, key, v, remedy); err != nil {
 		return fmt.Errorf("load: read json %s: %w", key, err)
 	}
@@ -277,8 +335,13 @@ func (l *Lake) ReadJSON(ctx context.Context, key string, v any, remedy string) e
 }
 
 // Where names key for a person: the location and the key, e.g.
-// s3://bucket/prefix/_state/state.json.
-func (l *Lake) Where(key string) string { return l.where(key) }
+// s3://bucket/prefix/_state/account_id=N/state.json.
+func (l *Lake) Where(key string) string {
+	if cmdKeyRE.MatchString(key) {
+		key = l.accountKey(key)
+	}
+	return l.where(key)
+}
 
 func (l *Lake) where(key string) string {
 	if s, ok := l.b.(fmt.Stringer); ok {
@@ -335,6 +398,12 @@ func (l *Lake) listKeys(ctx context.Context, prefix string) ([]Object, error) {
 	return out, nil
 }
 
-func stagingPrefix(run string, p schemas.Period) string {
-	return path.Join(StagingDir, run, p.PartitionDir()) + "/"
+func (l *Lake) stagingPrefix(run string, p schemas.Period) string {
+	return path.Join(StagingDir, l.acct, run, p.PartitionDir()) + "/"
+}
+
+// accountKey puts a _runs/ or _state/ key in the account's subtree.
+func (l *Lake) accountKey(key string) string {
+	dir, name, _ := strings.Cut(key, "/")
+	return dir + "/" + l.acct + name
 }

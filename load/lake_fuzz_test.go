@@ -47,7 +47,7 @@ func FuzzLakeReadsOutsideInput(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lake := NewLake(b, Options{Create: true})
+		lake := NewLake(b, Options{Account: testAccount, Create: true})
 		p := schemas.Period{Year: 2024, Month: time.March}
 		m, _, merr := lake.Manifest(ctx, p)
 		_, _ = lake.Periods(ctx)

@@ -24,6 +24,13 @@ var (
 	april = schemas.Period{Year: 2024, Month: time.April}
 )
 
+// testAccount is the account of the lakes the tests write; acctDir its
+// folder below each of the lake's folders.
+const (
+	testAccount = 4242
+	acctDir     = "account_id=4242/"
+)
+
 func newFileLake(t *testing.T, o Options) (*Lake, *FileBucket) {
 	t.Helper()
 	b, err := NewFileBucket(filepath.Join(t.TempDir(), "lake"))
@@ -32,6 +39,9 @@ func newFileLake(t *testing.T, o Options) (*Lake, *FileBucket) {
 	}
 	if o.TempDir == "" {
 		o.TempDir = t.TempDir()
+	}
+	if o.Account == 0 {
+		o.Account = testAccount
 	}
 	return NewLake(b, o), b
 }
@@ -126,8 +136,8 @@ func TestPublishAndSummarize(t *testing.T) {
 		t.Errorf("table folders vs manifest (-manifest +folders):\n%s", diff)
 	}
 	for _, k := range tableKeys(t, b) {
-		if !strings.HasPrefix(k, "invoices/billing_period=2024-03/part-00000-") &&
-			!strings.HasPrefix(k, "invoice_items/billing_period=2024-03/part-00000-") {
+		if !strings.HasPrefix(k, "invoices/"+acctDir+"billing_period=2024-03/part-00000-") &&
+			!strings.HasPrefix(k, "invoice_items/"+acctDir+"billing_period=2024-03/part-00000-") {
 			t.Errorf("unexpected data key %s", k)
 		}
 	}
@@ -281,7 +291,7 @@ func TestRerunIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	cb := &countingBucket{Bucket: fb}
-	l := NewLake(cb, Options{TempDir: t.TempDir(), MaxRowsPerFile: 700})
+	l := NewLake(cb, Options{Account: testAccount, TempDir: t.TempDir(), MaxRowsPerFile: 700})
 	lock(t, l)
 	set := genInvoices(march, 1000, 150, 10, 1)
 	m1 := publish(t, l, march, "run-1", set)
@@ -498,7 +508,7 @@ func TestJSONHelpers(t *testing.T) {
 		t.Errorf("ReadJSON missing: got %v, want ErrNotExist", err)
 	}
 	for _, bad := range []string{"{", "[1]", `{"Cursor": 1} {"Cursor": 2}`, `{"Cursor": "x"}`} {
-		if err := b.Put(ctx, "_state/bad.json", strings.NewReader(bad), int64(len(bad))); err != nil {
+		if err := b.Put(ctx, "_state/"+acctDir+"bad.json", strings.NewReader(bad), int64(len(bad))); err != nil {
 			t.Fatal(err)
 		}
 		err := l.ReadJSON(ctx, "_state/bad.json", &got, "delete it, then rerun")
@@ -522,9 +532,9 @@ func TestLock(t *testing.T) {
 	}
 	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	a := NewLake(fb, Options{Now: clock})
-	b := NewLake(fb, Options{Now: clock})
-	c := NewLake(fb, Options{Now: clock})
+	a := NewLake(fb, Options{Account: testAccount, Now: clock})
+	b := NewLake(fb, Options{Account: testAccount, Now: clock})
+	c := NewLake(fb, Options{Account: testAccount, Now: clock})
 
 	ka, err := a.Lock(ctx, "host-a/pid-1", 10*time.Minute)
 	if err != nil {
@@ -593,7 +603,7 @@ func TestLockContentionConcurrent(t *testing.T) {
 	errs := make(chan error, n)
 	for i := range n {
 		go func() {
-			_, err := NewLake(fb, Options{}).Lock(ctx, "runner-"+string(rune('a'+i)), time.Hour)
+			_, err := NewLake(fb, Options{Account: testAccount}).Lock(ctx, "runner-"+string(rune('a'+i)), time.Hour)
 			errs <- err
 		}()
 	}
@@ -612,3 +622,6 @@ func TestLockContentionConcurrent(t *testing.T) {
 		t.Errorf("concurrent Lock: got %d winners, want 1", wins)
 	}
 }
+
+// testLockKey is the test account's lock.
+const testLockKey = LockDir + "/" + acctDir + "lake.json"

@@ -11,7 +11,9 @@ import (
 	"time"
 )
 
-const lockKey = LockDir + "/lake.json"
+// lockKey is the account's lock: each account has its own, so two
+// accounts' runs never wait for each other.
+func (l *Lake) lockKey() string { return LockDir + "/" + l.acct + "lake.json" }
 
 // Lock errors.
 var (
@@ -100,9 +102,9 @@ func (l *Lake) Lock(ctx context.Context, holder string, lease time.Duration) (*L
 	if err != nil {
 		return nil, fmt.Errorf("load: lock: %w", err)
 	}
-	remedy := fmt.Sprintf("if no invoicelake run is writing this lake, delete %s and run again", l.where(lockKey))
+	remedy := fmt.Sprintf("if no invoicelake run is writing this lake, delete %s and run again", l.where(l.lockKey()))
 	for attempt := 0; ; attempt++ {
-		err := l.b.PutIfAbsent(ctx, lockKey, data)
+		err := l.b.PutIfAbsent(ctx, l.lockKey(), data)
 		if err == nil {
 			k := &Lock{l: l, rec: rec, lease: lease}
 			k.startRenewing(ctx)
@@ -115,21 +117,21 @@ func (l *Lake) Lock(ctx context.Context, holder string, lease time.Duration) (*L
 			return nil, fmt.Errorf("load: lock: %w", err)
 		}
 		var cur lockRecord
-		if err := l.readJSON(ctx, lockKey, &cur, remedy); err != nil {
+		if err := l.readJSON(ctx, l.lockKey(), &cur, remedy); err != nil {
 			if errors.Is(err, ErrNotExist) && attempt < 3 {
 				continue // released meanwhile
 			}
 			return nil, fmt.Errorf("load: lock: read holder: %w", err)
 		}
 		if cur.Token == "" || cur.Expires.IsZero() {
-			return nil, fmt.Errorf("load: lock: %w", &CorruptError{Key: lockKey, Err: errors.New("no token or expiry"), Remedy: remedy})
+			return nil, fmt.Errorf("load: lock: %w", &CorruptError{Key: l.lockKey(), Err: errors.New("no token or expiry"), Remedy: remedy})
 		}
 		gone := cur.Process != nil && cur.Process.gone()
 		if !gone && l.opts.Now().Before(cur.Expires) {
 			return nil, fmt.Errorf("load: lock: %w", &LockedError{Holder: cur.Holder, Acquired: cur.Acquired, Expires: cur.Expires})
 		}
 		// The holder is dead: take over, once.
-		marker := LockDir + "/takeover-" + cur.Token + ".json"
+		marker := LockDir + "/" + l.acct + "takeover-" + cur.Token + ".json"
 		if err := l.b.PutIfAbsent(ctx, marker, data); err != nil {
 			if errors.Is(err, ErrExists) {
 				return nil, fmt.Errorf("load: lock: %w", &LockedError{Holder: cur.Holder, Acquired: cur.Acquired, Expires: cur.Expires, TakingOver: true})
@@ -141,7 +143,7 @@ func (l *Lake) Lock(ctx context.Context, holder string, lease time.Duration) (*L
 		} else {
 			l.opts.Logger.Warn("taking over an expired lake lock", "holder", cur.Holder, "expired", cur.Expires)
 		}
-		if err := l.b.Delete(ctx, lockKey); err != nil {
+		if err := l.b.Delete(ctx, l.lockKey()); err != nil {
 			return nil, fmt.Errorf("load: lock: remove the dead holder's lock: %w", err)
 		}
 		if attempt >= 3 {
@@ -189,7 +191,7 @@ func (k *Lock) state() (time.Time, bool, error) {
 // current reads the lock object and checks it is still ours.
 func (k *Lock) current(ctx context.Context) error {
 	var cur lockRecord
-	if err := k.l.readJSON(ctx, lockKey, &cur, "another process rewrote it"); err != nil {
+	if err := k.l.readJSON(ctx, k.l.lockKey(), &cur, "another process rewrote it"); err != nil {
 		if errors.Is(err, ErrNotExist) {
 			return fmt.Errorf("%w: lock object is gone", ErrLockLost)
 		}
@@ -225,7 +227,7 @@ func (k *Lock) Refresh(ctx context.Context) error {
 	}
 	rec := k.rec
 	rec.Expires = k.l.opts.Now().UTC().Add(k.lease)
-	if err := k.l.writeJSON(ctx, lockKey, rec); err != nil {
+	if err := k.l.writeJSON(ctx, k.l.lockKey(), rec); err != nil {
 		return fmt.Errorf("load: refresh lock: %w", err)
 	}
 	k.rec = rec
@@ -251,7 +253,7 @@ func (k *Lock) Release(ctx context.Context) error {
 	if err := k.current(ctx); err != nil {
 		return fmt.Errorf("load: release lock: %w", err)
 	}
-	if err := k.l.b.Delete(ctx, lockKey); err != nil {
+	if err := k.l.b.Delete(ctx, k.l.lockKey()); err != nil {
 		return fmt.Errorf("load: release lock: %w", err)
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,38 +21,59 @@ import (
 // files an older release left without a journal, whose content hashes to
 // their name); everything else in the location is left alone.
 var (
-	dataKeyRE = regexp.MustCompile(`^(` + regexp.QuoteMeta(schemas.InvoicesTable) + `|` + regexp.QuoteMeta(schemas.ItemsTable) +
-		`)/billing_period=(\d{4}-\d{2})/part-\d{5,}-([0-9a-f]{16})\.parquet$`)
-	stagedKeyRE = regexp.MustCompile(`^` + StagingDir + `/[A-Za-z0-9._-]{1,64}/billing_period=\d{4}-\d{2}/(` +
-		regexp.QuoteMeta(schemas.InvoicesTable) + `|` + regexp.QuoteMeta(schemas.ItemsTable) + `)/part-\d{5,}-[0-9a-f]{16}\.parquet$`)
-	journalKeyRE  = regexp.MustCompile(`^` + StagingDir + `/([A-Za-z0-9._-]{1,64})/billing_period=(\d{4}-\d{2})/` + journalName + `$`)
-	manifestKeyRE = regexp.MustCompile(`^` + ManifestsDir + `/billing_period=(\d{4}-\d{2})\.json$`)
-	lockKeyRE     = regexp.MustCompile(`^` + LockDir + `/(lake|takeover-[0-9a-f]{32})\.json$`)
-	cmdKeyRE      = regexp.MustCompile(`^_(runs|state)/[A-Za-z0-9._-]{1,128}\.json$`)
+	acctRE    = `(account_id=[1-9][0-9]{0,18}/)?` // an account's subtree; none in the layout before accounts
+	tablesRE  = `(` + regexp.QuoteMeta(schemas.InvoicesTable) + `|` + regexp.QuoteMeta(schemas.ItemsTable) + `)`
+	dataKeyRE = regexp.MustCompile(`^` + tablesRE + `/` + acctRE + `billing_period=(\d{4}-\d{2})/part-\d{5,}-([0-9a-f]{16})\.parquet$`)
+	stagedKeyRE = regexp.MustCompile(`^` + StagingDir + `/` + acctRE + `[A-Za-z0-9._-]{1,64}/billing_period=\d{4}-\d{2}/` +
+		tablesRE + `/part-\d{5,}-[0-9a-f]{16}\.parquet$`)
+	journalKeyRE  = regexp.MustCompile(`^` + StagingDir + `/` + acctRE + `([A-Za-z0-9._-]{1,64})/billing_period=(\d{4}-\d{2})/` + journalName + `$`)
+	manifestKeyRE = regexp.MustCompile(`^` + ManifestsDir + `/` + acctRE + `billing_period=(\d{4}-\d{2})\.json$`)
+	lockKeyRE     = regexp.MustCompile(`^` + LockDir + `/` + acctRE + `(lake|takeover-[0-9a-f]{32})\.json$`)
+	cmdKeyRE      = regexp.MustCompile(`^_(?:runs|state)/` + acctRE + `[A-Za-z0-9._-]{1,128}\.json$`)
 )
 
 const journalName = "journal.json"
 
-// dataKey parses a data file's key.
-func dataKey(key string) (table string, p schemas.Period, ok bool) {
-	m := dataKeyRE.FindStringSubmatch(key)
-	if m == nil {
-		return "", p, false
-	}
-	p, err := schemas.ParsePeriod(m[2])
-	if err != nil || p.PartitionDir() != "billing_period="+m[2] {
-		return "", p, false
-	}
-	return m[1], p, true
+// accountOf parses an account folder ("account_id=N/"), refusing any
+// spelling but the canonical one (no leading zeros), so that one account
+// never has two subtrees.
+func accountOf(dir string) (int64, bool) {
+	n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(dir, "account_id="), "/"), 10, 64)
+	return n, err == nil && n > 0 && AccountDir(n)+"/" == dir
 }
 
-func manifestPeriod(key string) (schemas.Period, bool) {
-	m := manifestKeyRE.FindStringSubmatch(key)
-	if m == nil {
-		return schemas.Period{}, false
+// validAcct reports whether a matched account folder is canonical ("" is
+// the layout before accounts).
+func validAcct(dir string) bool {
+	if dir == "" {
+		return true
 	}
-	p, err := schemas.ParsePeriod(m[1])
-	return p, err == nil && p.String() == m[1]
+	_, ok := accountOf(dir)
+	return ok
+}
+
+// dataKey parses a data file's key: its table, account folder ("" in the
+// layout before accounts) and period.
+func dataKey(key string) (table, acct string, p schemas.Period, ok bool) {
+	m := dataKeyRE.FindStringSubmatch(key)
+	if m == nil || !validAcct(m[2]) {
+		return "", "", p, false
+	}
+	p, err := schemas.ParsePeriod(m[3])
+	if err != nil || p.PartitionDir() != "billing_period="+m[3] {
+		return "", "", p, false
+	}
+	return m[1], m[2], p, true
+}
+
+// manifestPeriod parses a manifest's key.
+func manifestPeriod(key string) (acct string, p schemas.Period, ok bool) {
+	m := manifestKeyRE.FindStringSubmatch(key)
+	if m == nil || !validAcct(m[1]) {
+		return "", schemas.Period{}, false
+	}
+	p, err := schemas.ParsePeriod(m[2])
+	return m[1], p, err == nil && p.String() == m[2]
 }
 
 // ownKey reports whether key is named by the lake's scheme: what a lake
@@ -59,13 +82,28 @@ func ownKey(key string) bool {
 	if key == MarkerKey {
 		return true
 	}
-	if _, _, ok := dataKey(key); ok {
+	if _, _, _, ok := dataKey(key); ok {
 		return true
 	}
-	if _, ok := manifestPeriod(key); ok {
+	if _, _, ok := manifestPeriod(key); ok {
 		return true
 	}
-	return stagedKeyRE.MatchString(key) || journalKeyRE.MatchString(key) || lockKeyRE.MatchString(key) || cmdKeyRE.MatchString(key)
+	for _, re := range []*regexp.Regexp{stagedKeyRE, journalKeyRE, lockKeyRE, cmdKeyRE} {
+		if m := re.FindStringSubmatch(key); m != nil && validAcct(m[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyAccount returns the account folder of a key re matches ("" when it
+// has none), and whether re matches it.
+func keyAccount(re *regexp.Regexp, key string) (string, bool) {
+	m := re.FindStringSubmatch(key)
+	if m == nil || !validAcct(m[1]) {
+		return "", false
+	}
+	return m[1], true
 }
 
 // Ownership errors.
@@ -129,7 +167,7 @@ func (l *Lake) Inspect(ctx context.Context) (kind LocationKind, foreign string, 
 		if !ownKey(o.Key) {
 			return LocationForeign, o.Key, nil
 		}
-		if _, ok := manifestPeriod(o.Key); ok {
+		if _, _, ok := manifestPeriod(o.Key); ok {
 			manifests = true
 		}
 	}
@@ -209,7 +247,7 @@ type journal struct {
 	Old    []string `json:"old"` // the previous manifest's files
 }
 
-func journalKey(run string, p schemas.Period) string { return stagingPrefix(run, p) + journalName }
+func (l *Lake) journalKey(run string, p schemas.Period) string { return l.stagingPrefix(run, p) + journalName }
 
 // Recovery reports what Recover removed, and what it left alone.
 type Recovery struct {
@@ -269,14 +307,25 @@ func (l *Lake) Recover(ctx context.Context) (Recovery, error) {
 	}
 
 	// 1. Journals: the objects dead runs placed or meant to supersede.
-	staged, err := l.listKeys(ctx, StagingDir+"/")
+	// Only the account's own subtree is listed, or (the layout before
+	// accounts) the keys with no account.
+	staged, err := l.listKeys(ctx, StagingDir+"/"+l.acct)
 	if err != nil {
 		return rec, fmt.Errorf("load: recover: %w", err)
 	}
+	mine := func(re *regexp.Regexp, key string) bool {
+		a, ok := keyAccount(re, key)
+		return ok && a == l.acct
+	}
+	staged = slices.DeleteFunc(staged, func(o Object) bool {
+		// Another account's subtree (listed only by the layout before
+		// accounts, whose prefix holds them all).
+		return l.acct == "" && strings.HasPrefix(o.Key, StagingDir+"/account_id=")
+	})
 	keep := map[string]bool{} // staging folders of journals left for later
 	var journals []string
 	for _, o := range staged {
-		if journalKeyRE.MatchString(o.Key) {
+		if mine(journalKeyRE, o.Key) {
 			journals = append(journals, o.Key)
 		}
 	}
@@ -289,7 +338,7 @@ func (l *Lake) Recover(ctx context.Context) (Recovery, error) {
 			continue
 		}
 		p, err := schemas.ParsePeriod(j.Period)
-		if err != nil || stagingPrefix(j.RunID, p) != dir {
+		if err != nil || l.stagingPrefix(j.RunID, p) != dir {
 			l.opts.Logger.Warn("publish journal does not match its key: left in place", "key", jk)
 			keep[dir] = true
 			continue
@@ -303,7 +352,7 @@ func (l *Lake) Recover(ctx context.Context) (Recovery, error) {
 			continue
 		}
 		for _, k := range append(j.New, j.Old...) {
-			if _, kp, ok := dataKey(k); !ok || kp != p || keys[k] {
+			if _, ka, kp, ok := dataKey(k); !ok || ka != l.acct || kp != p || keys[k] {
 				continue // not a data file of this period, or published
 			}
 			if err := removeStray(k); err != nil {
@@ -312,9 +361,9 @@ func (l *Lake) Recover(ctx context.Context) (Recovery, error) {
 		}
 	}
 	// 2. Staged objects, then the journals (last: they name the strays).
-	for _, pass := range []func(string) bool{stagedKeyRE.MatchString, journalKeyRE.MatchString} {
+	for _, re := range []*regexp.Regexp{stagedKeyRE, journalKeyRE} {
 		for _, o := range staged {
-			if !pass(o.Key) || keptDir(keep, o.Key) {
+			if !mine(re, o.Key) || keptDir(keep, o.Key) {
 				continue
 			}
 			if err := l.b.Delete(ctx, o.Key); err != nil {
@@ -324,14 +373,14 @@ func (l *Lake) Recover(ctx context.Context) (Recovery, error) {
 		}
 	}
 	for _, o := range staged {
-		if !stagedKeyRE.MatchString(o.Key) && !journalKeyRE.MatchString(o.Key) {
+		if !mine(stagedKeyRE, o.Key) && !mine(journalKeyRE, o.Key) {
 			rec.Foreign = append(rec.Foreign, o.Key)
 		}
 	}
 	if a, ok := l.b.(interface {
 		AbortIncompleteUploads(context.Context, string) (int, error)
 	}); ok {
-		n, err := a.AbortIncompleteUploads(ctx, StagingDir+"/")
+		n, err := a.AbortIncompleteUploads(ctx, StagingDir+"/"+l.acct)
 		rec.UploadsAborted = n
 		if err != nil {
 			return rec, fmt.Errorf("load: recover: %w", err)
@@ -340,13 +389,16 @@ func (l *Lake) Recover(ctx context.Context) (Recovery, error) {
 	// 3. Data files no manifest lists and no journal named: only those
 	// whose content proves the lake wrote them.
 	for _, table := range tableDirs {
-		objs, err := l.listKeys(ctx, table+"/")
+		objs, err := l.listKeys(ctx, table+"/"+l.acct)
 		if err != nil {
 			return rec, fmt.Errorf("load: recover: %w", err)
 		}
 		for _, o := range objs {
-			_, p, ok := dataKey(o.Key)
-			if !ok {
+			if l.acct == "" && strings.HasPrefix(o.Key, table+"/account_id=") {
+				continue // another account's subtree
+			}
+			_, a, p, ok := dataKey(o.Key)
+			if !ok || a != l.acct {
 				rec.Foreign = append(rec.Foreign, o.Key)
 				continue
 			}
@@ -410,5 +462,5 @@ func (l *Lake) contentMatchesName(ctx context.Context, o Object) (bool, error) {
 	if _, err := io.Copy(h, io.LimitReader(rc, 4<<30+1)); err != nil {
 		return false, err
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16] == m[3], nil
+	return hex.EncodeToString(h.Sum(nil))[:16] == m[4], nil
 }

@@ -72,6 +72,22 @@ var userFiles = map[string]string{
 	"invoice_items/billing_period=2024-03/part-00007-0123456789abcdef.parquet": "named like ours, content is not",
 	"_staging/readme.txt":                                                      "user's file in a folder of ours",
 	"report.csv":                                                               "a,b",
+	// Inside the account's own subtree, too.
+	"invoices/" + acctDir + "billing_period=2024-03/mine.parquet":                             "user's parquet",
+	"invoice_items/" + acctDir + "billing_period=2024-03/part-00008-0123456789abcdef.parquet": "named like ours, content is not",
+	"_staging/" + acctDir + "readme.txt":                                                      "user's file in a folder of ours",
+}
+
+// userFilesInAccount counts the user files in the test account's subtree:
+// what its Recover lists (and leaves alone) as foreign.
+func userFilesInAccount() int {
+	n := 0
+	for k := range userFiles {
+		if strings.Contains(k, acctDir) {
+			n++
+		}
+	}
+	return n
 }
 
 func TestOwnership(t *testing.T) {
@@ -80,7 +96,7 @@ func TestOwnership(t *testing.T) {
 		t.Run("foreign location refused, nothing written", func(t *testing.T) {
 			b := newBucket(t)
 			put(t, b, "invoices/2024/acme-invoice-0001.pdf", "%PDF")
-			l := NewLake(b, Options{TempDir: t.TempDir()})
+			l := NewLake(b, Options{Account: testAccount, TempDir: t.TempDir()})
 			_, err := l.Lock(ctx, "test", time.Hour)
 			if !errors.Is(err, ErrNotALake) || !IsPermanent(err) || !strings.Contains(err.Error(), "invoices/2024/acme-invoice-0001.pdf") ||
 				!strings.Contains(err.Error(), "--create-lake") {
@@ -98,7 +114,7 @@ func TestOwnership(t *testing.T) {
 		})
 		t.Run("empty location", func(t *testing.T) {
 			b := newBucket(t)
-			l := NewLake(b, Options{TempDir: t.TempDir()})
+			l := NewLake(b, Options{Account: testAccount, TempDir: t.TempDir()})
 			if err := l.Exists(ctx); !errors.Is(err, ErrNoLake) || !IsPermanent(err) {
 				t.Errorf("Exists on an empty location: got %v, want a permanent ErrNoLake", err)
 			}
@@ -112,7 +128,7 @@ func TestOwnership(t *testing.T) {
 		})
 		t.Run("lake of an earlier release: manifests, no marker", func(t *testing.T) {
 			b := newBucket(t)
-			first := NewLake(b, Options{TempDir: t.TempDir()})
+			first := NewLake(b, Options{Account: testAccount, TempDir: t.TempDir()})
 			k := lock(t, first)
 			m1 := publish(t, first, march, "run-1", genInvoices(march, 1000, 20, 5, 1))
 			put(t, b, "_runs/run-1.json", "{}")
@@ -122,7 +138,7 @@ func TestOwnership(t *testing.T) {
 			if err := b.Delete(ctx, MarkerKey); err != nil {
 				t.Fatal(err)
 			}
-			next := NewLake(b, Options{TempDir: t.TempDir()})
+			next := NewLake(b, Options{Account: testAccount, TempDir: t.TempDir()})
 			if err := next.Exists(ctx); err != nil {
 				t.Fatalf("Exists on a lake without marker: %v", err)
 			}
@@ -140,7 +156,7 @@ func TestOwnership(t *testing.T) {
 			for k, v := range userFiles {
 				put(t, b, k, v)
 			}
-			l := NewLake(b, Options{TempDir: t.TempDir(), Create: true})
+			l := NewLake(b, Options{Account: testAccount, TempDir: t.TempDir(), Create: true})
 			lock(t, l)
 			publish(t, l, march, "run-1", genInvoices(march, 1000, 20, 5, 1))
 			rec, err := l.Recover(ctx)
@@ -150,8 +166,8 @@ func TestOwnership(t *testing.T) {
 			if len(rec.Strays)+len(rec.Staging) != 0 {
 				t.Errorf("Recover removed %v %v, want nothing", rec.Strays, rec.Staging)
 			}
-			if len(rec.Foreign) != len(userFiles)-1 { // report.csv is outside the lake's folders
-				t.Errorf("Recover reports %d foreign objects %v, want %d", len(rec.Foreign), rec.Foreign, len(userFiles)-1)
+			if len(rec.Foreign) != userFilesInAccount() { // the others are outside the account's folders
+				t.Errorf("Recover reports %d foreign objects %v, want %d", len(rec.Foreign), rec.Foreign, userFilesInAccount())
 			}
 			m := publish(t, l, march, "run-2", genInvoices(march, 1000, 30, 5, 2)) // replaces run-1's files
 			emptyRun := RunInfo{RunID: "run-3", AllowShrink: true}
@@ -174,19 +190,27 @@ func TestOwnership(t *testing.T) {
 			for k, v := range userFiles {
 				put(t, b, k, v)
 			}
-			l := NewLake(b, Options{TempDir: t.TempDir(), Create: true})
+			l := NewLake(b, Options{Account: testAccount, TempDir: t.TempDir(), Create: true})
 			lock(t, l)
 			m := publish(t, l, march, "run-1", genInvoices(march, 1000, 20, 5, 1))
 			// A dead run's leftovers: staged files, a journal naming a
 			// file it placed, and a file an older release placed with no
 			// journal (its content hashes to its name).
-			legacy := "invoices/billing_period=2024-06/part-00000-" + hash16("legacy") + ".parquet"
-			journaled := "invoice_items/billing_period=2024-03/part-00003-abcdefabcdefabcd.parquet"
-			staged := "_staging/dead-run/billing_period=2024-03/invoices/part-00000-0123456789abcdef.parquet"
-			put(t, b, legacy, "legacy")
+			legacy := "invoices/" + acctDir + "billing_period=2024-06/part-00000-" + hash16("legacy") + ".parquet"
+			journaled := "invoice_items/" + acctDir + "billing_period=2024-03/part-00003-abcdefabcdefabcd.parquet"
+			staged := "_staging/" + acctDir + "dead-run/billing_period=2024-03/invoices/part-00000-0123456789abcdef.parquet"
+			// Another account's leftovers, and the layout before accounts:
+			// not this account's to touch.
+			other := "_staging/account_id=7/dead-run/billing_period=2024-03/invoices/part-00000-0123456789abcdef.parquet"
+			otherData := "invoices/account_id=7/billing_period=2024-06/part-00000-" + hash16("legacy") + ".parquet"
+			oldLayout := "invoices/billing_period=2024-06/part-00000-" + hash16("legacy") + ".parquet"
+			for _, k := range []string{legacy, otherData, oldLayout} {
+				put(t, b, k, "legacy")
+			}
 			put(t, b, journaled, "placed by a dead run")
 			put(t, b, staged, "x")
-			put(t, b, "_staging/dead-run/billing_period=2024-03/journal.json",
+			put(t, b, other, "x")
+			put(t, b, "_staging/"+acctDir+"dead-run/billing_period=2024-03/journal.json",
 				`{"billing_period":"2024-03","run_id":"dead-run","new":["`+journaled+`","invoices/2024/acme-invoice-0001.pdf"],"old":["`+m.Invoices.Files[0].Key+`"]}`)
 			rec, err := l.Recover(ctx)
 			if err != nil {
@@ -195,8 +219,13 @@ func TestOwnership(t *testing.T) {
 			if diff := cmp.Diff([]string{journaled, legacy}, rec.Strays); diff != "" {
 				t.Errorf("strays removed (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff([]string{staged, "_staging/dead-run/billing_period=2024-03/journal.json"}, rec.Staging); diff != "" {
+			if diff := cmp.Diff([]string{staged, "_staging/" + acctDir + "dead-run/billing_period=2024-03/journal.json"}, rec.Staging); diff != "" {
 				t.Errorf("staging removed (-want +got):\n%s", diff)
+			}
+			for _, k := range []string{other, otherData, oldLayout} {
+				if _, err := b.Get(ctx, k); err != nil {
+					t.Errorf("%s (not this account's): %v, want it left alone", k, err)
+				}
 			}
 			for k, v := range userFiles {
 				if got := content(t, b, k); got != v {
@@ -236,7 +265,7 @@ func TestCorruptFilesOfOnePeriod(t *testing.T) {
 			lock(t, l)
 			publish(t, l, march, "run-1", genInvoices(march, 1000, 20, 5, 1))
 			a1 := publish(t, l, april, "run-1", genInvoices(april, 2000, 20, 5, 1))
-			put(t, b, manifestKey(march), tt.manifest)
+			put(t, b, ManifestsDir+"/"+acctDir+march.PartitionDir()+".json", tt.manifest)
 
 			rec, err := l.Recover(ctx)
 			if err != nil || !cmp.Equal(rec.Skipped, []string{"2024-03"}) {
@@ -247,7 +276,7 @@ func TestCorruptFilesOfOnePeriod(t *testing.T) {
 			}
 			_, err = tryPublish(ctx, l, march, "run-2", genInvoices(march, 1000, 20, 5, 2))
 			var ce *CorruptError
-			if !errors.As(err, &ce) || !IsPermanent(err) || !strings.Contains(err.Error(), b.Root()+"/_manifests/billing_period=2024-03.json") ||
+			if !errors.As(err, &ce) || !IsPermanent(err) || !strings.Contains(err.Error(), b.Root()+"/_manifests/"+acctDir+"billing_period=2024-03.json") ||
 				!strings.Contains(err.Error(), "delete it") {
 				t.Errorf("publishing the corrupt period: got %v, want a permanent *CorruptError naming the file and the repair", err)
 			}
@@ -256,7 +285,7 @@ func TestCorruptFilesOfOnePeriod(t *testing.T) {
 			}
 			_ = a1
 			// The repair the message gives works.
-			if err := b.Delete(ctx, manifestKey(march)); err != nil {
+			if err := b.Delete(ctx, ManifestsDir+"/"+acctDir+march.PartitionDir()+".json"); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := l.Recover(ctx); err != nil {
@@ -267,18 +296,18 @@ func TestCorruptFilesOfOnePeriod(t *testing.T) {
 				t.Errorf("after the repair: %+v, %v", s, err)
 			}
 			for _, k := range tableKeys(t, b) {
-				if _, p, ok := dataKey(k); ok && p == march && !cmp.Equal(true, contains(manifestKeys(m), k)) {
+				if _, _, p, ok := dataKey(k); ok && p == march && !cmp.Equal(true, contains(manifestKeys(m), k)) {
 					t.Errorf("after the repair, %s is in march's folder but not in its manifest", k)
 				}
 			}
 		})
 	}
 	t.Run("corrupt marker and lock", func(t *testing.T) {
-		for _, key := range []string{MarkerKey, lockKey} {
+		for _, key := range []string{MarkerKey, testLockKey} {
 			l, b := newFileLake(t, Options{})
 			lock(t, l).Release(ctx)
 			put(t, b, key, "garbage")
-			_, err := NewLake(b, Options{}).Lock(ctx, "next", time.Hour)
+			_, err := NewLake(b, Options{Account: testAccount}).Lock(ctx, "next", time.Hour)
 			var ce *CorruptError
 			if !errors.As(err, &ce) || !IsPermanent(err) || !strings.Contains(err.Error(), b.Root()+"/"+key) || !strings.Contains(err.Error(), "delete") {
 				t.Errorf("Lock with a corrupt %s: got %v, want a permanent *CorruptError naming it and the repair", key, err)

@@ -24,6 +24,9 @@ func newS3Lake(t *testing.T, srv *s3test.Server, o Options) (*Lake, Bucket) {
 	if o.TempDir == "" {
 		o.TempDir = t.TempDir()
 	}
+	if o.Account == 0 {
+		o.Account = testAccount
+	}
 	return NewLake(b, o), b
 }
 
@@ -136,7 +139,7 @@ func TestS3StoppedMidUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dying := NewLake(&stopper{Bucket: sb, srv: srv, after: 7 << 20}, Options{TempDir: t.TempDir()})
+	dying := NewLake(&stopper{Bucket: sb, srv: srv, after: 7 << 20}, Options{Account: testAccount, TempDir: t.TempDir()})
 	if _, err := dying.Lock(ctx, "dying", time.Hour); err == nil {
 		t.Fatal("Lock while another lake holds it: got nil error")
 	}
@@ -147,7 +150,7 @@ func TestS3StoppedMidUpload(t *testing.T) {
 	if err == nil {
 		t.Fatal("publish with the server stopped mid-upload: got nil error")
 	}
-	for _, want := range []string{"load: publish 2024-03: upload _staging/run-2/billing_period=2024-03/invoice_items/part-00000-", "connect"} {
+	for _, want := range []string{"load: publish 2024-03: upload _staging/"+acctDir+"run-2/billing_period=2024-03/invoice_items/part-00000-", "connect"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}

@@ -105,7 +105,7 @@ func TestInvalidStringsNeverReachAFile(t *testing.T) {
 			if !errors.As(err, &se) || !IsPermanent(err) || se.Column != tt.col || se.Key[0] != 1001 || !strings.Contains(err.Error(), tt.reason) {
 				t.Fatalf("got %v, want a permanent *InvalidStringError for %s invoice 1001 (%s)", err, tt.col, tt.reason)
 			}
-			if got := keys(t, b, ""); !reflect.DeepEqual(got, []string{MarkerKey, lockKey}) {
+			if got := keys(t, b, ""); !reflect.DeepEqual(got, []string{MarkerKey, testLockKey}) {
 				t.Errorf("the lake holds %v after the refused add, want only its marker and lock", got)
 			}
 		})

@@ -67,6 +67,9 @@ func (l *Lake) Begin(p schemas.Period, run RunInfo) (*PeriodWriter, error) {
 	if err := run.validate(); err != nil {
 		return nil, fmt.Errorf("load: begin %s: %w", p, err)
 	}
+	if l.acct == "" {
+		return nil, fmt.Errorf("load: begin %s: the layout before accounts is read-only (Migrate moves it into an account)", p)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.open[p] {
@@ -285,17 +288,17 @@ func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
 		Period:        w.p.String(),
 		RunID:         w.run.RunID,
 		Watermark:     w.run.Watermark.UTC(),
-		Invoices:      tableManifest(&invoicesTable, w.inv, w.p),
-		Items:         tableManifest(&itemsTable, w.items, w.p),
+		Invoices:      tableManifest(&invoicesTable, w.inv, w.l.partitionPrefix(schemas.InvoicesTable, w.p)),
+		Items:         tableManifest(&itemsTable, w.items, w.l.partitionPrefix(schemas.ItemsTable, w.p)),
 	}
-	stage := stagingPrefix(w.run.RunID, w.p)
+	stage := w.l.stagingPrefix(w.run.RunID, w.p)
 	var todo []pending
 	for _, tf := range []struct {
 		table string
 		files []localFile
 	}{{schemas.InvoicesTable, w.inv.files}, {schemas.ItemsTable, w.items.files}} {
 		for _, f := range tf.files {
-			final := partitionPrefix(tf.table, w.p) + f.name
+			final := w.l.partitionPrefix(tf.table, w.p) + f.name
 			o, same := oldFiles[final]
 			todo = append(todo, pending{
 				local: f, final: final, staged: stage + tf.table + "/" + f.name,
@@ -339,7 +342,7 @@ func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
 		if err := l.requireLock(); err != nil {
 			return Manifest{}, err
 		}
-		if err := l.writeJSON(ctx, journalKey(w.run.RunID, w.p), j); err != nil {
+		if err := l.writeJSON(ctx, w.l.journalKey(w.run.RunID, w.p), j); err != nil {
 			return Manifest{}, fmt.Errorf("write journal: %w", err)
 		}
 	}
@@ -363,7 +366,7 @@ func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
 	}
 	var present []Object
 	for _, table := range tableDirs {
-		objs, err := l.listKeys(ctx, partitionPrefix(table, w.p))
+		objs, err := l.listKeys(ctx, w.l.partitionPrefix(table, w.p))
 		if err != nil {
 			return Manifest{}, err
 		}
@@ -387,7 +390,7 @@ func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
 		if err := l.requireLock(); err != nil {
 			return Manifest{}, err
 		}
-		if err := l.writeJSON(ctx, manifestKey(w.p), m); err != nil {
+		if err := l.writeJSON(ctx, w.l.manifestKey(w.p), m); err != nil {
 			return Manifest{}, fmt.Errorf("commit manifest: %w", err)
 		}
 	}
@@ -407,14 +410,14 @@ func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
 		}
 	}
 	if journaled {
-		if err := l.b.Delete(ctx, journalKey(w.run.RunID, w.p)); err != nil {
+		if err := l.b.Delete(ctx, w.l.journalKey(w.run.RunID, w.p)); err != nil {
 			return m, fmt.Errorf("after commit: remove journal: %w", err)
 		}
 	}
 	return m, nil
 }
 
-func tableManifest[T any](t *table[T], w *tableWriter[T], p schemas.Period) TableManifest {
+func tableManifest[T any](t *table[T], w *tableWriter[T], prefix string) TableManifest {
 	tm := TableManifest{Files: []File{}}
 	total := make([]schemas.Sum, len(t.money))
 	for _, f := range w.files {
@@ -423,7 +426,7 @@ func tableManifest[T any](t *table[T], w *tableWriter[T], p schemas.Period) Tabl
 			total[i].AddSum(&f.stats.sums[i])
 		}
 		tm.Files = append(tm.Files, File{
-			Key: partitionPrefix(t.name, p) + f.name, Size: f.size, SHA256: f.sha256, Rows: f.stats.rows,
+			Key: prefix + f.name, Size: f.size, SHA256: f.sha256, Rows: f.stats.rows,
 			MinInvoiceID: f.stats.minKey[0], MaxInvoiceID: f.stats.maxKey[0],
 			Sums: sumStrings(t, f.stats.sums),
 		})
