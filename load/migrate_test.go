@@ -16,7 +16,6 @@ import (
 // genAccount is the account genInvoices writes into every invoices row.
 const genAccount = 278444
 
-
 // oldLayout publishes sets into b in the account layout, then moves every
 // object to where a release before accounts kept it (no account folder,
 // manifests naming those keys): a lake exactly as such a release left it.

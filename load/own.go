@@ -21,9 +21,9 @@ import (
 // files an older release left without a journal, whose content hashes to
 // their name); everything else in the location is left alone.
 var (
-	acctRE    = `(account_id=[1-9][0-9]{0,18}/)?` // an account's subtree; none in the layout before accounts
-	tablesRE  = `(` + regexp.QuoteMeta(schemas.InvoicesTable) + `|` + regexp.QuoteMeta(schemas.ItemsTable) + `)`
-	dataKeyRE = regexp.MustCompile(`^` + tablesRE + `/` + acctRE + `billing_period=(\d{4}-\d{2})/part-\d{5,}-([0-9a-f]{16})\.parquet$`)
+	acctRE      = `(account_id=[1-9][0-9]{0,18}/)?` // an account's subtree; none in the layout before accounts
+	tablesRE    = `(` + regexp.QuoteMeta(schemas.InvoicesTable) + `|` + regexp.QuoteMeta(schemas.ItemsTable) + `)`
+	dataKeyRE   = regexp.MustCompile(`^` + tablesRE + `/` + acctRE + `billing_period=(\d{4}-\d{2})/part-\d{5,}-([0-9a-f]{16})\.parquet$`)
 	stagedKeyRE = regexp.MustCompile(`^` + StagingDir + `/` + acctRE + `[A-Za-z0-9._-]{1,64}/billing_period=\d{4}-\d{2}/` +
 		tablesRE + `/part-\d{5,}-[0-9a-f]{16}\.parquet$`)
 	journalKeyRE  = regexp.MustCompile(`^` + StagingDir + `/` + acctRE + `([A-Za-z0-9._-]{1,64})/billing_period=(\d{4}-\d{2})/` + journalName + `$`)
@@ -247,7 +247,9 @@ type journal struct {
 	Old    []string `json:"old"` // the previous manifest's files
 }
 
-func (l *Lake) journalKey(run string, p schemas.Period) string { return l.stagingPrefix(run, p) + journalName }
+func (l *Lake) journalKey(run string, p schemas.Period) string {
+	return l.stagingPrefix(run, p) + journalName
+}
 
 // Recovery reports what Recover removed, and what it left alone.
 type Recovery struct {

@@ -150,7 +150,7 @@ func TestS3StoppedMidUpload(t *testing.T) {
 	if err == nil {
 		t.Fatal("publish with the server stopped mid-upload: got nil error")
 	}
-	for _, want := range []string{"load: publish 2024-03: upload _staging/"+acctDir+"run-2/billing_period=2024-03/invoice_items/part-00000-", "connect"} {
+	for _, want := range []string{"load: publish 2024-03: upload _staging/" + acctDir + "run-2/billing_period=2024-03/invoice_items/part-00000-", "connect"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
