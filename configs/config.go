@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +24,11 @@ import (
 // fields of it: only the names of the environment variables or files that
 // hold them, so a Config can be logged and printed safely.
 type Config struct {
-	Source      Source      `yaml:"source"`
+	Source Source `yaml:"source"`
+	// Accounts are the SoftLayer accounts exported into the lake, each with
+	// its own credential and rate limit. Empty: one account, whose
+	// credential is source's (username, api_key_env, ...).
+	Accounts    []Account   `yaml:"accounts"`
 	Lake        Lake        `yaml:"lake"`
 	Transform   Transform   `yaml:"transform"`
 	Incremental Incremental `yaml:"incremental"`
@@ -44,6 +50,52 @@ type Source struct {
 	RatePerSecond   float64  `yaml:"rate_per_second"`
 	MaxAttempts     int      `yaml:"max_attempts"`
 	MaxRetryTime    Duration `yaml:"max_retry_time"`
+	// ParallelAccounts bounds the accounts a `run` or `export` of several
+	// accounts exports at once (each at its own rate limit).
+	ParallelAccounts int `yaml:"parallel_accounts"`
+}
+
+// Account is one SoftLayer account of the lake. The lake files its data
+// under the id the API reports for the credential; ID, when set, is
+// checked against it before anything is written.
+type Account struct {
+	Name            string  `yaml:"name"`              // a label for logs, run summaries and --account (default: the id)
+	ID              int64   `yaml:"id"`                // optional: the account the credential must belong to
+	Username        string  `yaml:"username"`          // classic user, or "apikey" with an IBM Cloud API key
+	APIKeyEnv       string  `yaml:"api_key_env"`       // the env var holding its API key...
+	APIKeyFile      string  `yaml:"api_key_file"`      // ...or a file holding it
+	BearerTokenFile string  `yaml:"bearer_token_file"` // or an IAM access token file (wins over the API key)
+	RatePerSecond   float64 `yaml:"rate_per_second"`   // SoftLayer limits per user (default source.rate_per_second)
+}
+
+// Label names the account for people: its name, else its id, else
+// "default" (the implicit account of a configuration without accounts).
+func (a Account) Label() string {
+	switch {
+	case a.Name != "":
+		return a.Name
+	case a.ID != 0:
+		return strconv.FormatInt(a.ID, 10)
+	}
+	return "default"
+}
+
+// AccountList returns the accounts to export: Accounts, with
+// rate_per_second defaulted, or, when there are none, the one account
+// whose credential is source's.
+func (c Config) AccountList() []Account {
+	if len(c.Accounts) == 0 {
+		return []Account{{Username: c.Source.Username, APIKeyEnv: c.Source.APIKeyEnv, APIKeyFile: c.Source.APIKeyFile,
+			BearerTokenFile: c.Source.BearerTokenFile, RatePerSecond: c.Source.RatePerSecond}}
+	}
+	out := make([]Account, len(c.Accounts))
+	for i, a := range c.Accounts {
+		if a.RatePerSecond == 0 {
+			a.RatePerSecond = c.Source.RatePerSecond
+		}
+		out[i] = a
+	}
+	return out
 }
 
 // Lake is where the Parquet files go.
@@ -131,15 +183,16 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 func Default() Config {
 	return Config{
 		Source: Source{
-			Endpoint:        "https://api.softlayer.com/rest/v3.1/",
-			APIKeyEnv:       "SL_API_KEY",
-			Timeout:         Duration(extract.DefaultTimeout),
-			InvoicePageSize: extract.DefaultInvoicePageSize,
-			ItemPageSize:    extract.DefaultItemPageSize,
-			Concurrency:     extract.DefaultConcurrency,
-			RatePerSecond:   extract.DefaultRate,
-			MaxAttempts:     extract.DefaultMaxAttempts,
-			MaxRetryTime:    Duration(extract.DefaultRetryMaxElapsed),
+			Endpoint:         "https://api.softlayer.com/rest/v3.1/",
+			APIKeyEnv:        "SL_API_KEY",
+			Timeout:          Duration(extract.DefaultTimeout),
+			InvoicePageSize:  extract.DefaultInvoicePageSize,
+			ItemPageSize:     extract.DefaultItemPageSize,
+			Concurrency:      extract.DefaultConcurrency,
+			RatePerSecond:    extract.DefaultRate,
+			MaxAttempts:      extract.DefaultMaxAttempts,
+			MaxRetryTime:     Duration(extract.DefaultRetryMaxElapsed),
+			ParallelAccounts: 2,
 		},
 		Lake: Lake{Location: "./lake", Lease: Duration(time.Minute), LockWait: Duration(5 * time.Minute), MaxPeriods: 240},
 		Transform: Transform{
@@ -308,6 +361,39 @@ func (c Config) Validate() error {
 			bad("lake.s3.endpoint", "%q: want http(s)://host[:port]", RedactURL(c.Lake.S3.Endpoint))
 		}
 	}
+	if c.Source.ParallelAccounts < 1 || c.Source.ParallelAccounts > 64 {
+		bad("source.parallel_accounts", "%d is outside 1..64", c.Source.ParallelAccounts)
+	}
+	names, ids := map[string]bool{}, map[int64]bool{}
+	for i, a := range c.Accounts {
+		field := fmt.Sprintf("accounts[%d]", i)
+		if a.Name != "" && !accountNameRE.MatchString(a.Name) {
+			bad(field+".name", "%q: want 1-64 characters of [A-Za-z0-9._-]", a.Name)
+		}
+		if a.Name != "" && names[a.Name] {
+			bad(field+".name", "%q appears twice", a.Name)
+		}
+		names[a.Name] = true
+		if a.ID < 0 {
+			bad(field+".id", "must be positive")
+		}
+		if a.ID > 0 && ids[a.ID] {
+			bad(field+".id", "%d appears twice", a.ID)
+		}
+		ids[a.ID] = true
+		if a.Name == "" && a.ID == 0 {
+			bad(field, "give it a name or an id (to tell it apart in logs and --account)")
+		}
+		if a.APIKeyEnv == "" && a.APIKeyFile == "" && a.BearerTokenFile == "" {
+			bad(field, "name its credential: api_key_env, api_key_file or bearer_token_file")
+		}
+		if a.BearerTokenFile == "" && a.Username == "" {
+			bad(field+".username", "is required with an API key (\"apikey\" for an IBM Cloud API key)")
+		}
+		if math.IsNaN(a.RatePerSecond) || a.RatePerSecond < 0 || a.RatePerSecond > 50 {
+			bad(field+".rate_per_second", "%g is outside (0, 50]: the API allows 50 requests/s per user", a.RatePerSecond)
+		}
+	}
 	if c.Lake.MaxPeriods < 1 {
 		bad("lake.max_periods", "%d: want at least 1", c.Lake.MaxPeriods)
 	}
@@ -357,6 +443,8 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+var accountNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 var periodRE = regexp.MustCompile(`^[2-9]\d{3}-(0[1-9]|1[0-2])$`)
 

@@ -1,6 +1,8 @@
 package configs
 
 import (
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"math"
 	"strings"
 	"testing"
@@ -22,8 +24,8 @@ func TestParseExample(t *testing.T) {
 	def := Default()
 	def.Source.Username = cfg.Source.Username
 	def.Incremental.StartPeriod = cfg.Incremental.StartPeriod
-	if cfg != def {
-		t.Errorf("example.yaml drifted from Default():\n got %+v\nwant %+v", cfg, def)
+	if diff := cmp.Diff(def, cfg, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("example.yaml drifted from Default() (-default +example):\n%s", diff)
 	}
 }
 
@@ -32,8 +34,8 @@ func TestParseEmptyIsDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg != Default() {
-		t.Errorf("got %+v, want defaults", cfg)
+	if diff := cmp.Diff(Default(), cfg); diff != "" {
+		t.Errorf("got (-defaults +got):\n%s", diff)
 	}
 }
 

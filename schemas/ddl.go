@@ -3,6 +3,8 @@ package schemas
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -25,7 +27,7 @@ var views = []View{
 		Doc: "Cost per billing period, account and resource service (NULL: top-level category code not in the category map). " +
 			"total_amount includes taxes; credits on the same invoices are netted in.",
 		body: `SELECT i.billing_period,
-       v.account_id,
+       i.account_id,
        i.resource_service,
        COUNT(DISTINCT i.invoice_id) AS invoices,
        COUNT(DISTINCT i.top_level_item_id) AS top_level_items,
@@ -34,15 +36,14 @@ var views = []View{
        SUM(COALESCE(i.recurring_tax_amount, 0) + COALESCE(i.one_time_tax_amount, 0)
          + COALESCE(i.setup_tax_amount, 0) + COALESCE(i.labor_tax_amount, 0)) AS tax_amount
 FROM {invoice_items} i
-LEFT JOIN {invoices} v ON v.billing_period = i.billing_period AND v.invoice_id = i.invoice_id
-GROUP BY i.billing_period, v.account_id, i.resource_service`,
+GROUP BY i.billing_period, i.account_id, i.resource_service`,
 	},
 	{
 		Name: "top_level_item_cost",
 		Doc: "The true cost of each top-level item (a server, a guest, a storage volume...) on each invoice: " +
 			"its own amount plus all its descendants, with its category, host and resource.",
 		body: `SELECT i.billing_period,
-       v.account_id,
+       i.account_id,
        i.invoice_id,
        i.top_level_item_id,
        MAX(CASE WHEN i.depth = 0 THEN i.category_code END) AS category_code,
@@ -58,8 +59,7 @@ GROUP BY i.billing_period, v.account_id, i.resource_service`,
        SUM(CASE WHEN i.depth > 0 THEN i.total_amount ELSE 0 END) AS descendants_amount,
        SUM(i.total_amount) AS total_amount
 FROM {invoice_items} i
-LEFT JOIN {invoices} v ON v.billing_period = i.billing_period AND v.invoice_id = i.invoice_id
-GROUP BY i.billing_period, v.account_id, i.invoice_id, i.top_level_item_id`,
+GROUP BY i.billing_period, i.account_id, i.invoice_id, i.top_level_item_id`,
 	},
 	{
 		Name: "credits_refunds_month",
@@ -99,15 +99,29 @@ func (v View) sql(invoices, items string) string {
 var athenaDatabase = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
 // AthenaDDL returns the Athena statements for a lake at location
-// ("s3://bucket/prefix"): one CREATE EXTERNAL TABLE per table, partitioned
-// by billing_period with partition projection (no MSCK REPAIR, no crawler),
+// ("s3://bucket/prefix") holding accounts: one CREATE EXTERNAL TABLE per
+// table, partitioned by account_id and billing_period with partition
+// projection (no MSCK REPAIR, no crawler): account_id an enum of accounts
+// (so that a query over every account needs no filter; a new account needs
+// the DDL again, or ALTER TABLE ... SET TBLPROPERTIES), billing_period a
+// date range,
 // then the views, the FOCUS view (focus_1_2) last. Statements end with ";" and a blank line; Athena runs one
 // statement per query, so run them in order. database qualifies every name
 // when not empty and must be lowercase letters, digits and underscores.
-func AthenaDDL(location, database string) (string, error) {
+func AthenaDDL(location, database string, accounts []int64) (string, error) {
 	loc, err := lakeLocation(location)
 	if err != nil {
 		return "", fmt.Errorf("schemas: athena ddl: %w", err)
+	}
+	if len(accounts) == 0 {
+		return "", fmt.Errorf("schemas: athena ddl: no account: partition projection needs the account ids (the lake's, or given)")
+	}
+	ids := make([]string, len(accounts))
+	for i, a := range accounts {
+		if a <= 0 {
+			return "", fmt.Errorf("schemas: athena ddl: account id %d: want a positive id", a)
+		}
+		ids[i] = strconv.FormatInt(a, 10)
 	}
 	if !strings.HasPrefix(loc, "s3://") {
 		return "", fmt.Errorf("schemas: athena ddl: location %q: want s3://bucket/prefix", location)
@@ -128,27 +142,32 @@ func AthenaDDL(location, database string) (string, error) {
 	for _, t := range tables() {
 		dir := loc + "/" + t.Name + "/"
 		fmt.Fprintf(&b, "CREATE EXTERNAL TABLE IF NOT EXISTS %s`%s` (\n", backtick(database), t.Name)
-		for i, c := range t.Columns {
+		// A partition key is not a column too (Athena refuses the name
+		// twice): the invoices files' own account_id is not declared.
+		cols := slices.DeleteFunc(slices.Clone(t.Columns), func(c Column) bool { return c.Name == AccountColumn })
+		for i, c := range cols {
 			sep := ","
-			if i == len(t.Columns)-1 {
+			if i == len(cols)-1 {
 				sep = ""
 			}
 			fmt.Fprintf(&b, "  `%s` %s COMMENT '%s'%s\n", c.Name, c.AthenaType(), c.Doc, sep)
 		}
 		b.WriteString(")\n")
 		fmt.Fprintf(&b, "COMMENT '%s'\n", t.Doc)
-		fmt.Fprintf(&b, "PARTITIONED BY (`%s` string COMMENT '%s')\n", PartitionColumn, partitionDoc)
+		fmt.Fprintf(&b, "PARTITIONED BY (`%s` bigint COMMENT '%s', `%s` string COMMENT '%s')\n", AccountColumn, accountDoc, PartitionColumn, partitionDoc)
 		b.WriteString("STORED AS PARQUET\n")
 		fmt.Fprintf(&b, "LOCATION '%s'\n", dir)
 		b.WriteString("TBLPROPERTIES (\n")
 		props := [][2]string{
 			{"projection.enabled", "true"},
+			{"projection." + AccountColumn + ".type", "enum"},
+			{"projection." + AccountColumn + ".values", strings.Join(ids, ",")},
 			{"projection." + PartitionColumn + ".type", "date"},
 			{"projection." + PartitionColumn + ".format", "yyyy-MM"},
 			{"projection." + PartitionColumn + ".range", "2010-01,NOW"},
 			{"projection." + PartitionColumn + ".interval", "1"},
 			{"projection." + PartitionColumn + ".interval.unit", "MONTHS"},
-			{"storage.location.template", dir + PartitionColumn + "=${" + PartitionColumn + "}/"},
+			{"storage.location.template", dir + AccountColumn + "=${" + AccountColumn + "}/" + PartitionColumn + "=${" + PartitionColumn + "}/"},
 			{"invoicelake.schema_version", SchemaVersion},
 		}
 		for i, p := range props {
@@ -180,8 +199,8 @@ func backtick(database string) string {
 
 // DuckDBDDL returns DuckDB statements for a lake at location (a directory,
 // or any URL DuckDB reads, e.g. s3://bucket/prefix with httpfs): a view per
-// table over read_parquet(..., hive_partitioning = true) with billing_period
-// typed VARCHAR, then the views, the FOCUS view (focus_1_2) last. Each table needs at least one Parquet file:
+// table over read_parquet(..., hive_partitioning = true) reading every
+// account (account_id BIGINT and billing_period VARCHAR from the folders), then the views, the FOCUS view (focus_1_2) last. Each table needs at least one Parquet file:
 // DuckDB fails "No files found" on a table with none (an empty lake).
 func DuckDBDDL(location string) (string, error) {
 	loc, err := lakeLocation(location)
@@ -193,8 +212,8 @@ func DuckDBDDL(location string) (string, error) {
 	b.WriteString("-- Generated by invoicelake ddl duckdb.\n\n")
 	for _, t := range tables() {
 		fmt.Fprintf(&b, "-- %s\n", t.Doc)
-		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS\nSELECT * FROM read_parquet('%s/%s/%s=*/*.parquet', hive_partitioning = true, hive_types = {'%s': VARCHAR});\n\n",
-			t.Name, loc, t.Name, PartitionColumn, PartitionColumn)
+		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS\nSELECT * FROM read_parquet('%s/%s/%s=*/%s=*/*.parquet', hive_partitioning = true, hive_types = {'%s': BIGINT, '%s': VARCHAR});\n\n",
+			t.Name, loc, t.Name, AccountColumn, PartitionColumn, AccountColumn, PartitionColumn)
 	}
 	for _, v := range views {
 		fmt.Fprintf(&b, "-- %s\n", v.Doc)

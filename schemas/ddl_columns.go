@@ -13,6 +13,15 @@ import (
 // (billing_period=YYYY-MM) only, never in the Parquet files.
 const PartitionColumn = "billing_period"
 
+// AccountColumn is the other Hive partition key of every table, and the
+// first: the SoftLayer account (folders account_id=N/billing_period=P/).
+// The invoices files also hold it as a column (the same value); the items
+// files do not.
+const AccountColumn = "account_id"
+
+// accountDoc describes AccountColumn in every generated artefact.
+const accountDoc = "SoftLayer account id, as the API reports it for the credential that exported the row. Partition key, from the folder name."
+
 // partitionDoc describes PartitionColumn in every generated artefact.
 const partitionDoc = "Billing period YYYY-MM: the calendar month of the invoice create_date in the UTC offset the API reported (2024-03-31T23:30:00-05:00 belongs to 2024-03). Partition key, from the folder name."
 

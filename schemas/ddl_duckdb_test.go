@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"strconv"
 	"testing"
 	"time"
 
@@ -39,12 +40,12 @@ func tm(t *testing.T, s string) time.Time {
 	return v.UTC()
 }
 
-// writeTable writes rows to LOCATION/table/billing_period=period/name the
-// way the loader does: one Parquet file with the schema version in its
+// writeTable writes rows to LOCATION/table/account_id=account/billing_period=period/name
+// the way the loader does: one Parquet file with the schema version in its
 // key-value metadata.
-func writeTable[T any](t *testing.T, lake, table, period, name string, rows []T) {
+func writeTable[T any](t *testing.T, lake, table string, account int64, period, name string, rows []T) {
 	t.Helper()
-	dir := filepath.Join(lake, table, schemas.PartitionColumn+"="+period)
+	dir := filepath.Join(lake, table, schemas.AccountColumn+"="+strconv.FormatInt(account, 10), schemas.PartitionColumn+"="+period)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func writeTable[T any](t *testing.T, lake, table, period, name string, rows []T)
 // in 2024-04 of another account, created in March UTC.
 func writeLake(t *testing.T, lake string) {
 	srv := schemas.MustParseDecimal("100.10")
-	writeTable(t, lake, schemas.InvoicesTable, "2024-03", "part-0.parquet", []schemas.InvoiceRow{{
+	writeTable(t, lake, schemas.InvoicesTable, 42, "2024-03", "part-0.parquet", []schemas.InvoiceRow{{
 		InvoiceID: 1, AccountID: 42, TypeCode: "RECURRING", StatusCode: "CLOSED",
 		CreateDate:         tm(t, "2024-03-31T23:30:00-05:00"),
 		ClosedDate:         ptrTime(tm(t, "2024-04-20T10:00:00Z")),
@@ -70,13 +71,13 @@ func writeLake(t *testing.T, lake string) {
 		ItemsTotalAmount: schemas.MustParseDecimal("171.85000001"), ItemRows: 5, Reconciled: true,
 		Email: sp("5f2b..."),
 	}})
-	writeTable(t, lake, schemas.InvoicesTable, "2024-03", "part-1.parquet", []schemas.InvoiceRow{{
+	writeTable(t, lake, schemas.InvoicesTable, 42, "2024-03", "part-1.parquet", []schemas.InvoiceRow{{
 		InvoiceID: 2, AccountID: 42, TypeCode: "CREDIT", StatusCode: "CLOSED",
 		CreateDate:         tm(t, "2024-03-15T12:00:00-06:00"),
 		InvoiceTotalAmount: dp("-5.25"), ItemCount: ip(1),
 		ItemsTotalAmount: schemas.MustParseDecimal("-5.25"), ItemRows: 1, Reconciled: true,
 	}})
-	writeTable(t, lake, schemas.ItemsTable, "2024-03", "part-0.parquet", []schemas.ItemRow{
+	writeTable(t, lake, schemas.ItemsTable, 42, "2024-03", "part-0.parquet", []schemas.ItemRow{
 		{InvoiceID: 1, ItemID: 10, TopLevelItemID: 10, Depth: 0, CategoryCode: "server", CategoryName: sp("Server"),
 			ResourceService: sp("SoftLayer_Hardware_Server"), ResourceID: ip(555), Description: "Dual Xeon",
 			HostName: sp("db1"), DomainName: sp("example.com"), Location: sp("dal10"),
@@ -94,19 +95,19 @@ func writeLake(t *testing.T, lake string) {
 		{InvoiceID: 1, ItemID: 30, TopLevelItemID: 30, CategoryCode: "mystery", Description: "unknown",
 			SetupFee: dp("1"), TotalAmount: schemas.MustParseDecimal("1")},
 	})
-	writeTable(t, lake, schemas.ItemsTable, "2024-03", "part-1.parquet", []schemas.ItemRow{
+	writeTable(t, lake, schemas.ItemsTable, 42, "2024-03", "part-1.parquet", []schemas.ItemRow{
 		{InvoiceID: 2, ItemID: 40, TopLevelItemID: 40, CategoryCode: "server",
 			ResourceService: sp("SoftLayer_Hardware_Server"), ResourceID: ip(555), Description: "credit",
 			RecurringFee: dp("-5.25"), TotalAmount: schemas.MustParseDecimal("-5.25")},
 	})
-	writeTable(t, lake, schemas.InvoicesTable, "2024-04", "part-0.parquet", []schemas.InvoiceRow{{
+	writeTable(t, lake, schemas.InvoicesTable, 43, "2024-04", "part-0.parquet", []schemas.InvoiceRow{{
 		InvoiceID: 3, AccountID: 43, TypeCode: "RECURRING", StatusCode: "OPEN",
 		CreateDate:         tm(t, "2024-04-01T00:30:00+02:00"),
 		InvoiceTotalAmount: dp("7.78"), ItemCount: ip(1),
 		ItemsTotalAmount: schemas.MustParseDecimal("7.77"), ItemRows: 1,
 		ReconcileIssues: sp("invoice_total_amount: items 7.77 != invoice 7.78"),
 	}})
-	writeTable(t, lake, schemas.ItemsTable, "2024-04", "part-0.parquet", []schemas.ItemRow{
+	writeTable(t, lake, schemas.ItemsTable, 43, "2024-04", "part-0.parquet", []schemas.ItemRow{
 		{InvoiceID: 3, ItemID: 50, TopLevelItemID: 50, CategoryCode: "guest_core",
 			ResourceService: sp("SoftLayer_Virtual_Guest"), ResourceID: ip(777), Description: "guest",
 			RecurringFee: dp("7.77"), TotalAmount: schemas.MustParseDecimal("7.77")},
@@ -190,8 +191,13 @@ func TestDuckDBViewsOverLake(t *testing.T) {
 	t.Run("types match the generated schema", func(t *testing.T) {
 		for _, tb := range schemas.Tables() {
 			var want [][]string
+			hasAccount := false
 			for _, c := range tb.Columns {
 				want = append(want, []string{c.Name, c.DuckDBType()})
+				hasAccount = hasAccount || c.Name == schemas.AccountColumn
+			}
+			if !hasAccount { // from the folder, after the file's columns
+				want = append(want, []string{schemas.AccountColumn, "BIGINT"})
 			}
 			want = append(want, []string{schemas.PartitionColumn, "VARCHAR"})
 			got := query(t, db, "SELECT column_name, column_type FROM (DESCRIBE "+tb.Name+")")
@@ -295,7 +301,7 @@ func TestDuckDBViewsOverLake(t *testing.T) {
 
 	t.Run("schema version in every file", func(t *testing.T) {
 		got := query(t, db, `SELECT count(*), count(DISTINCT file_name), min(decode(value)), max(decode(value))
-			FROM parquet_kv_metadata('`+lake+`/*/billing_period=*/*.parquet') WHERE decode(key) = '`+schemaVersionKey+`'`)
+			FROM parquet_kv_metadata('`+lake+`/*/account_id=*/billing_period=*/*.parquet') WHERE decode(key) = '`+schemaVersionKey+`'`)
 		want := [][]string{{"6", "6", schemas.SchemaVersion, schemas.SchemaVersion}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,7 +50,7 @@ func TestGoldenParquetSchema(t *testing.T) {
 
 func athena(t *testing.T) string {
 	t.Helper()
-	s, err := schemas.AthenaDDL("s3://example-bucket/lake/", "invoicelake")
+	s, err := schemas.AthenaDDL("s3://example-bucket/lake/", "invoicelake", []int64{278444, 300123})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,14 +91,16 @@ func TestAthenaMatchesParquet(t *testing.T) {
 		}
 	}
 	want := map[string][][2]string{
-		schemas.InvoicesTable: athenaColumns(t, parquet.SchemaOf(schemas.InvoiceRow{})),
+		// account_id is a partition key in Athena, not a column as well.
+		schemas.InvoicesTable: slices.DeleteFunc(athenaColumns(t, parquet.SchemaOf(schemas.InvoiceRow{})),
+			func(c [2]string) bool { return c[0] == schemas.AccountColumn }),
 		schemas.ItemsTable:    athenaColumns(t, parquet.SchemaOf(schemas.ItemRow{})),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Athena columns (-parquet +ddl):\n%s", diff)
 	}
-	if n := strings.Count(ddl, "PARTITIONED BY (`billing_period` string"); n != 2 {
-		t.Errorf("got %d tables partitioned by billing_period string, want 2", n)
+	if n := strings.Count(ddl, "PARTITIONED BY (`account_id` bigint COMMENT '"); n != 2 || strings.Count(ddl, ", `billing_period` string COMMENT '") != 2 {
+		t.Errorf("got %d tables partitioned by account_id bigint then billing_period string, want 2", n)
 	}
 }
 
@@ -189,7 +192,9 @@ func TestAthenaDDLProjection(t *testing.T) {
 	for _, want := range []string{
 		"LOCATION 's3://example-bucket/lake/invoices/'",
 		"LOCATION 's3://example-bucket/lake/invoice_items/'",
-		"'storage.location.template' = 's3://example-bucket/lake/invoice_items/billing_period=${billing_period}/'",
+		"'storage.location.template' = 's3://example-bucket/lake/invoice_items/account_id=${account_id}/billing_period=${billing_period}/'",
+		"'projection.account_id.type' = 'enum'",
+		"'projection.account_id.values' = '278444,300123'",
 		"'projection.billing_period.type' = 'date'",
 		"'projection.billing_period.format' = 'yyyy-MM'",
 		"'projection.billing_period.range' = '2010-01,NOW'",
@@ -214,9 +219,10 @@ func TestDDLRejects(t *testing.T) {
 		run      func() (string, error)
 		wantText string
 	}{
-		{"athena not s3", func() (string, error) { return schemas.AthenaDDL("/data/lake", "") }, "want s3://bucket/prefix"},
-		{"athena bad database", func() (string, error) { return schemas.AthenaDDL("s3://b/p", "Bad-DB") }, "database"},
-		{"athena quote", func() (string, error) { return schemas.AthenaDDL("s3://b/it's", "") }, "quotes"},
+		{"athena not s3", func() (string, error) { return schemas.AthenaDDL("/data/lake", "", []int64{278444, 300123}) }, "want s3://bucket/prefix"},
+		{"athena bad database", func() (string, error) { return schemas.AthenaDDL("s3://b/p", "Bad-DB", []int64{278444, 300123}) }, "database"},
+		{"athena quote", func() (string, error) { return schemas.AthenaDDL("s3://b/it's", "", []int64{278444, 300123}) }, "quotes"},
+		{"athena no account", func() (string, error) { return schemas.AthenaDDL("s3://b/p", "", nil) }, "no account"},
 		{"duckdb empty", func() (string, error) { return schemas.DuckDBDDL("") }, "non-empty"},
 		{"duckdb glob", func() (string, error) { return schemas.DuckDBDDL("/data/*") }, "glob"},
 	}
@@ -228,7 +234,7 @@ func TestDDLRejects(t *testing.T) {
 			}
 		})
 	}
-	if s, err := schemas.AthenaDDL("s3://b/p", ""); err != nil || strings.Contains(s, "`.`") || !strings.Contains(s, "CREATE EXTERNAL TABLE IF NOT EXISTS `invoices`") {
+	if s, err := schemas.AthenaDDL("s3://b/p", "", []int64{278444, 300123}); err != nil || strings.Contains(s, "`.`") || !strings.Contains(s, "CREATE EXTERNAL TABLE IF NOT EXISTS `invoices`") {
 		t.Errorf("without a database: got error %v, want unqualified names", err)
 	}
 }

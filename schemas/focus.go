@@ -373,10 +373,10 @@ func focusSQL(d dialect, invoices, items string) string {
 	b.WriteString("          WHEN i.recurring_fee IS NOT NULL THEN 1 WHEN i.one_time_fee IS NOT NULL THEN 2 WHEN i.setup_fee IS NOT NULL THEN 3 WHEN i.labor_fee IS NOT NULL THEN 4 ELSE 1 END AS zero_component,\n")
 	b.WriteString("        t.category_code AS top_category_code, t.category_name AS top_category_name, t.host_name AS top_host_name, t.domain_name AS top_domain_name,\n")
 	fmt.Fprintf(&b, "        %s AS period_start,\n        %s AS period_end\n", d.periodStart, d.periodEnd)
-	fmt.Fprintf(&b, "      FROM %s i\n      LEFT JOIN %s v ON v.billing_period = i.billing_period AND v.invoice_id = i.invoice_id\n", items, invoices)
+	fmt.Fprintf(&b, "      FROM %s i\n      LEFT JOIN %s v ON v.account_id = i.account_id AND v.billing_period = i.billing_period AND v.invoice_id = i.invoice_id\n", items, invoices)
 	// The top-level item, by a join: a window over the hierarchy costs
 	// DuckDB 20 times more.
-	fmt.Fprintf(&b, "      LEFT JOIN %s t ON t.billing_period = i.billing_period AND t.invoice_id = i.invoice_id AND t.item_id = i.top_level_item_id\n    ) b\n", items)
+	fmt.Fprintf(&b, "      LEFT JOIN %s t ON t.account_id = i.account_id AND t.billing_period = i.billing_period AND t.invoice_id = i.invoice_id AND t.item_id = i.top_level_item_id\n    ) b\n", items)
 	b.WriteString("    CROSS JOIN (VALUES")
 	for i, c := range focusComponents {
 		sep := ","

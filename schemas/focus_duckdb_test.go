@@ -73,7 +73,7 @@ func assertConformant(t *testing.T, res focusResult) {
 // Every invoice total is the sum of its items.
 func writeFocusLake(t *testing.T, lake string) {
 	closed := func(s string) *time.Time { v := tm(t, s); return &v }
-	writeTable(t, lake, schemas.InvoicesTable, "2024-03", "part-0.parquet", []schemas.InvoiceRow{
+	writeTable(t, lake, schemas.InvoicesTable, 42, "2024-03", "part-0.parquet", []schemas.InvoiceRow{
 		{InvoiceID: 1, AccountID: 42, TypeCode: "RECURRING", StatusCode: "CLOSED", CreateDate: tm(t, "2024-03-04T00:17:00-06:00"),
 			ClosedDate: closed("2024-03-14T09:00:00-05:00"), InvoiceTotalAmount: dp("312.4071"), CompanyName: sp("Example Corp")},
 		{InvoiceID: 2, AccountID: 42, TypeCode: "CREDIT", StatusCode: "CLOSED", CreateDate: tm(t, "2024-03-15T12:00:00-05:00"),
@@ -81,7 +81,7 @@ func writeFocusLake(t *testing.T, lake string) {
 		{InvoiceID: 3, AccountID: 42, TypeCode: "CREDIT", StatusCode: "CLOSED", CreateDate: tm(t, "2024-03-31T23:30:00-05:00"),
 			ClosedDate: closed("2024-05-06T10:00:05-05:00"), InvoiceTotalAmount: dp("-10"), CompanyName: sp("Example Corp")},
 	})
-	writeTable(t, lake, schemas.ItemsTable, "2024-03", "part-0.parquet", []schemas.ItemRow{
+	writeTable(t, lake, schemas.ItemsTable, 42, "2024-03", "part-0.parquet", []schemas.ItemRow{
 		{InvoiceID: 1, ItemID: 10, TopLevelItemID: 10, CategoryCode: "server", CategoryName: sp("Server"),
 			ResourceService: sp("SoftLayer_Hardware_Server"), ResourceID: ip(555), Description: "Dual Xeon", HostName: sp("db1"), DomainName: sp("example.com"),
 			Location: sp("dal10"), RecurringFee: dp("100"), OneTimeFee: dp("0"), SetupFee: dp("0"), LaborFee: dp("0"),
@@ -121,7 +121,7 @@ func writeFocusLake(t *testing.T, lake string) {
 		{InvoiceID: 3, ItemID: 80, TopLevelItemID: 80, CategoryCode: "credit", CategoryName: sp("Service Credit"),
 			Description: "Service credit", Location: sp("fra02"), OneTimeFee: dp("-10"), TotalAmount: schemas.MustParseDecimal("-10")},
 	})
-	writeTable(t, lake, schemas.InvoicesTable, "2024-04", "part-0.parquet", []schemas.InvoiceRow{
+	writeTable(t, lake, schemas.InvoicesTable, 42, "2024-04", "part-0.parquet", []schemas.InvoiceRow{
 		{InvoiceID: 4, AccountID: 42, TypeCode: "NEW", StatusCode: "OPEN", CreateDate: tm(t, "2024-04-10T09:00:45-05:00"),
 			InvoiceTotalAmount: dp("82.34"), CompanyName: sp("Example Corp")},
 		{InvoiceID: 5, AccountID: 42, TypeCode: "MANUAL_PAYMENT_CREDIT", StatusCode: "CLOSED", CreateDate: tm(t, "2024-04-11T09:00:00-05:00"),
@@ -129,7 +129,7 @@ func writeFocusLake(t *testing.T, lake string) {
 		{InvoiceID: 6, AccountID: 42, TypeCode: "REFUND", StatusCode: "CLOSED", CreateDate: tm(t, "2024-04-20T09:00:00-05:00"),
 			ClosedDate: closed("2024-04-20T09:00:05-05:00"), InvoiceTotalAmount: dp("-3"), CompanyName: sp("Example Corp")},
 	})
-	writeTable(t, lake, schemas.ItemsTable, "2024-04", "part-0.parquet", []schemas.ItemRow{
+	writeTable(t, lake, schemas.ItemsTable, 42, "2024-04", "part-0.parquet", []schemas.ItemRow{
 		{InvoiceID: 4, ItemID: 90, TopLevelItemID: 90, CategoryCode: "storage_as_a_service", CategoryName: sp("Storage As A Service"),
 			ResourceService: sp("SoftLayer_Network_Storage"), ResourceID: ip(777), Description: "Storage as a Service", Location: sp("sng01"),
 			RecurringFee: dp("12.34"), SetupFee: dp("50"), TotalAmount: schemas.MustParseDecimal("62.34"),

@@ -557,7 +557,7 @@ func lakeCalls(lake string) (invoices, items, minCalls int64, ids []int64, err e
 		return 0, 0, 0, nil, err
 	}
 	defer db.Close()
-	inv := filepath.Join(lake, schemas.InvoicesTable, "*", "*.parquet")
+	inv := filepath.Join(lake, schemas.InvoicesTable, "*", "*", "*.parquet")
 	err = db.QueryRow(fmt.Sprintf(`SELECT count(*), sum(item_rows),
   sum(CASE WHEN status_code = 'CLOSED' AND item_count = 0 THEN 0 ELSE greatest(1, ceil(item_rows / 100)) END)::BIGINT
   + (SELECT sum(ceil(n / 50))::BIGINT FROM (SELECT count(*) AS n FROM read_parquet('%s', hive_partitioning = true) GROUP BY billing_period))

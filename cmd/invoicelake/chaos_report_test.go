@@ -72,7 +72,7 @@ func (r *runResult) checkPublishedComplete(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lake := load.NewLake(b, load.Options{})
+	lake := onlyAccount(t, b)
 	periods, err := lake.Periods(t.Context())
 	if err != nil {
 		r.problem("list published periods: %v", err)
@@ -148,11 +148,21 @@ func periodsOf(truth slsim.Truth) map[string]periodCounts {
 }
 
 // duckPeriods reads a local lake with a real DuckDB through the views
-// invoicelake generates. An empty lake reads as no period.
+// invoicelake generates, every account together. An empty lake reads as
+// no period.
 func duckPeriods(t *testing.T, dir string) map[string]periodCounts {
+	return duckAccountPeriods(t, dir, 0)
+}
+
+// duckAccountPeriods is duckPeriods for one account (0: all of them).
+func duckAccountPeriods(t *testing.T, dir string, account int64) map[string]periodCounts {
 	t.Helper()
 	out := map[string]periodCounts{}
-	if m, _ := filepath.Glob(filepath.Join(dir, schemas.InvoicesTable, "*", "*.parquet")); len(m) == 0 {
+	where := ""
+	if account != 0 {
+		where = fmt.Sprintf(" WHERE account_id = %d", account)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, schemas.InvoicesTable, "*", "*", "*.parquet")); len(m) == 0 {
 		return out
 	}
 	db, err := sql.Open("duckdb", "")
@@ -167,7 +177,7 @@ func duckPeriods(t *testing.T, dir string) map[string]periodCounts {
 	if _, err := db.Exec(ddl); err != nil {
 		t.Fatalf("DuckDB DDL: %v", err)
 	}
-	rows, err := db.Query(`SELECT billing_period, count(*), count(DISTINCT invoice_id), coalesce(sum(invoice_total_amount), 0)::VARCHAR FROM invoices GROUP BY 1`)
+	rows, err := db.Query(`SELECT billing_period, count(*), count(DISTINCT invoice_id), coalesce(sum(invoice_total_amount), 0)::VARCHAR FROM invoices` + where + ` GROUP BY 1`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,10 +191,10 @@ func duckPeriods(t *testing.T, dir string) map[string]periodCounts {
 		out[p] = c
 	}
 	rows.Close()
-	if m, _ := filepath.Glob(filepath.Join(dir, schemas.ItemsTable, "*", "*.parquet")); len(m) == 0 {
+	if m, _ := filepath.Glob(filepath.Join(dir, schemas.ItemsTable, "*", "*", "*.parquet")); len(m) == 0 {
 		return out
 	}
-	rows, err = db.Query(`SELECT billing_period, count(*), count(DISTINCT item_id), coalesce(sum(total_amount), 0)::VARCHAR FROM invoice_items GROUP BY 1`)
+	rows, err = db.Query(`SELECT billing_period, count(*), count(DISTINCT item_id), coalesce(sum(total_amount), 0)::VARCHAR FROM invoice_items` + where + ` GROUP BY 1`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,19 +241,25 @@ func strays(t *testing.T, objects []string, dir string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lake := load.NewLake(b, load.Options{})
-	listed := map[string]bool{}
-	periods, err := lake.Periods(t.Context())
+	accts, _, err := load.Accounts(t.Context(), b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range periods {
-		m, ok, err := lake.Manifest(t.Context(), p)
-		if err != nil || !ok {
-			t.Fatalf("manifest %s: %v %v", p, ok, err)
+	listed := map[string]bool{}
+	for _, a := range accts {
+		lake := load.NewLake(b, load.Options{Account: a})
+		periods, err := lake.Periods(t.Context())
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, f := range m.Files() {
-			listed[f.Key] = true
+		for _, p := range periods {
+			m, ok, err := lake.Manifest(t.Context(), p)
+			if err != nil || !ok {
+				t.Fatalf("manifest %s: %v %v", p, ok, err)
+			}
+			for _, f := range m.Files() {
+				listed[f.Key] = true
+			}
 		}
 	}
 	var out []string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,6 +11,8 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/invoicelake/invoicelake/configs"
@@ -45,7 +48,7 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	dry := fs.Bool("dry-run", false, "print the periods and the API calls it would make; write nothing")
 	shrink := fs.Bool("allow-shrink", false, "replace a published period even when the new version has fewer invoices")
 	var w schemas.Window
-	p, err := m.setup(ctx, fs, &c, args, func(cfg *configs.Config) (err error) {
+	f, err := m.setup(ctx, fs, &c, args, func(cfg *configs.Config) (err error) {
 		if !c.set["out"] && c.config == "" {
 			return usageErrorf("export: --out is required (a folder, file:///path or s3://bucket/prefix)")
 		}
@@ -57,11 +60,23 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *dry {
-		return m.dryRun(ctx, p, w.Periods())
-	}
-	_, err = m.execute(ctx, p, "export", w.Periods(), nil, *shrink, p.snapshot())
-	return err
+	return f.each(ctx, func(ctx context.Context, p *pipeline) error {
+		before := p.snapshot()
+		if err := p.open(ctx); err != nil {
+			return err
+		}
+		if *dry {
+			return m.dryRun(ctx, p, w.Periods())
+		}
+		_, err := m.execute(ctx, p, "export", w.Periods(), nil, *shrink, before)
+		return err
+	}, m.printOutput)
+}
+
+// printOutput prints what a command collected for one account.
+func (m *Main) printOutput(p *pipeline) {
+	m.Stdout.Write(p.output)
+	p.output = nil
 }
 
 func (m *Main) run(ctx context.Context, args []string) error {
@@ -70,17 +85,21 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	c.register(fs)
 	dry := fs.Bool("dry-run", false, "print the periods and the API calls it would make; write nothing")
 	shrink := fs.Bool("allow-shrink", false, "replace a published period even when the new version has fewer invoices")
-	p, err := m.setup(ctx, fs, &c, args, nil)
+	f, err := m.setup(ctx, fs, &c, args, nil)
 	if err != nil {
 		return err
 	}
-	_, err = m.runIncremental(ctx, p, *dry, m.now(), *shrink)
-	return err
+	now := m.now()
+	return f.each(ctx, func(ctx context.Context, p *pipeline) error {
+		_, err := m.runIncremental(ctx, p, *dry, now, *shrink)
+		return err
+	}, m.printOutput)
 }
 
 // setup parses a pipeline command's flags, resolves its settings (calling
-// check, if any, on them before anything is opened) and builds the pipeline.
-func (m *Main) setup(ctx context.Context, fs *flag.FlagSet, c *commonFlags, args []string, check func(*configs.Config) error) (*pipeline, error) {
+// check, if any, on them before anything is opened) and builds a pipeline
+// per selected account.
+func (m *Main) setup(ctx context.Context, fs *flag.FlagSet, c *commonFlags, args []string, check func(*configs.Config) error) (*fleet, error) {
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -93,7 +112,7 @@ func (m *Main) setup(ctx context.Context, fs *flag.FlagSet, c *commonFlags, args
 			return nil, err
 		}
 	}
-	return m.newPipeline(ctx, cfg, m.logger(cfg))
+	return m.newFleet(ctx, cfg, m.logger(cfg), c)
 }
 
 // runIncremental plans and executes one scheduled run: the last N periods,
@@ -101,11 +120,17 @@ func (m *Main) setup(ctx context.Context, fs *flag.FlagSet, c *commonFlags, args
 // minus the safety margin; a first run backfills from the start period.
 func (m *Main) runIncremental(ctx context.Context, p *pipeline, dry bool, now time.Time, allowShrink bool) (*Summary, error) {
 	before := p.snapshot() // the run's calls include its planning
+	if err := p.open(ctx); err != nil {
+		return nil, err
+	}
 	var st State
 	found := true
 	remedy := fmt.Sprintf("delete it (%s): the next run is then a first run and re-exports from incremental.start_period (or the last 12 periods)", p.lake.Where(stateKey))
 	if err := p.lake.ReadJSON(ctx, stateKey, &st, remedy); errors.Is(err, load.ErrNotExist) {
-		found = false
+		found, err = p.legacyState(ctx, &st)
+		if err != nil {
+			return nil, err
+		}
 	} else if err != nil {
 		return nil, fmt.Errorf("read run state: %w", err)
 	}
@@ -188,6 +213,7 @@ func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods
 	sum, err := p.runOnce(ctx, periods, load.RunInfo{RunID: runID, Watermark: watermark, AllowShrink: allowShrink})
 	sum.Command = command
 	sum.Watermark = watermark
+	sum.AccountID, sum.Account = p.lake.Account(), p.acct.Name
 	sum.finish(err, statsSince(before, p.client.Stats()))
 	sum.log(p.log)
 	wctx := context.WithoutCancel(ctx)
@@ -209,6 +235,27 @@ func (m *Main) execute(ctx context.Context, p *pipeline, command string, periods
 	return sum, nil
 }
 
+// legacyState reads the state a release before accounts kept
+// (_state/state.json, no account folder) when the lake still has periods
+// of that layout: the first run after the upgrade continues from its
+// watermark instead of backfilling. It reports whether there was one.
+func (p *pipeline) legacyState(ctx context.Context, st *State) (bool, error) {
+	_, legacy, err := load.Accounts(ctx, p.bucket)
+	if err != nil || !legacy {
+		return false, err
+	}
+	old := load.NewLake(p.bucket, load.Options{})
+	err = old.ReadJSON(ctx, stateKey, st, "delete it: the next run backfills from incremental.start_period instead")
+	if errors.Is(err, load.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read the run state of the layout before accounts: %w", err)
+	}
+	p.log.Info("continuing from the run state of the layout before accounts", "watermark", st.Watermark)
+	return true, nil
+}
+
 // snapshot returns the client's counters now: it counts from its creation,
 // and serve keeps one client across runs.
 func (p *pipeline) snapshot() extract.Stats { return p.client.Stats() }
@@ -224,10 +271,15 @@ func newRunID(now time.Time) string {
 // dryRun lists the invoices of each period (cheap calls) and prints the
 // periods and the API calls a real run would make. It writes nothing.
 func (m *Main) dryRun(ctx context.Context, p *pipeline, periods []schemas.Period) error {
+	var out bytes.Buffer
+	defer func() { p.output = append(p.output, out.Bytes()...) }()
+	if p.lake != nil && len(p.cfg.Accounts) > 0 {
+		fmt.Fprintf(&out, "== account %s (%d)\n", p.acct.Label(), p.lake.Account())
+	}
 	ipage, tpage := int64(p.cfg.Source.InvoicePageSize), int64(p.cfg.Source.ItemPageSize)
 	var totalCalls int64
-	fmt.Fprintf(m.Stdout, "dry run: nothing is written to %s\n", load.RedactLocation(p.cfg.Lake.Location))
-	fmt.Fprintf(m.Stdout, "%-8s %9s %10s %10s\n", "period", "invoices", "items", "api_calls")
+	fmt.Fprintf(&out, "dry run: nothing is written to %s\n", load.RedactLocation(p.cfg.Lake.Location))
+	fmt.Fprintf(&out, "%-8s %9s %10s %10s\n", "period", "invoices", "items", "api_calls")
 	for _, per := range periods {
 		var invoices, items, calls int64
 		for inv, err := range p.client.Invoices(ctx, extract.InvoiceQuery{Window: schemas.Window{From: per, To: per}}) {
@@ -244,9 +296,9 @@ func (m *Main) dryRun(ctx context.Context, p *pipeline, periods []schemas.Period
 		}
 		calls += max(1, (invoices+ipage-1)/ipage)
 		totalCalls += calls
-		fmt.Fprintf(m.Stdout, "%-8s %9d %10d %10d\n", per, invoices, items, calls)
+		fmt.Fprintf(&out, "%-8s %9d %10d %10d\n", per, invoices, items, calls)
 	}
-	fmt.Fprintf(m.Stdout, "total API calls: about %d (at %.0f/s: %s)\n", totalCalls, p.cfg.Source.RatePerSecond,
+	fmt.Fprintf(&out, "total API calls: about %d (at %.0f/s: %s)\n", totalCalls, p.cfg.Source.RatePerSecond,
 		time.Duration(float64(totalCalls)/p.cfg.Source.RatePerSecond*float64(time.Second)).Round(time.Second))
 	return nil
 }
@@ -258,30 +310,44 @@ func (m *Main) verify(ctx context.Context, args []string) error {
 	from := fs.String("from", "", "first billing period, YYYY-MM (default: every published period)")
 	to := fs.String("to", "", "last billing period, YYYY-MM")
 	deep := fs.Bool("deep", false, "also re-read every item from the API and compare every column of every row")
-	var periods []schemas.Period
-	p, err := m.setup(ctx, fs, &c, args, func(*configs.Config) error {
+	var window []schemas.Period
+	f, err := m.setup(ctx, fs, &c, args, func(*configs.Config) error {
 		if *from == "" && *to == "" {
 			return nil
 		}
 		w, err := parseWindow(*from, *to)
-		periods = w.Periods()
+		window = w.Periods()
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if err := p.lake.Exists(ctx); err != nil {
-		return fmt.Errorf("verify: %w", err)
-	}
-	if periods == nil {
-		if periods, err = p.lake.Periods(ctx); err != nil {
+	return f.each(ctx, func(ctx context.Context, p *pipeline) error {
+		if err := p.open(ctx); err != nil {
 			return err
 		}
-		if len(periods) == 0 {
-			return fmt.Errorf("verify: %s: %w", p.lake.Where(load.ManifestsDir), errNothingPublished)
+		if err := p.lake.Exists(ctx); err != nil {
+			return fmt.Errorf("verify: %w", err)
 		}
-	}
-	return m.verifyPeriods(ctx, p, periods, *deep)
+		periods := window
+		if periods == nil {
+			if periods, err = p.lake.Periods(ctx); err != nil {
+				return err
+			}
+			if len(periods) == 0 {
+				return fmt.Errorf("verify: %s: %w", p.lake.Where(load.ManifestsDir+"/"+load.AccountDir(p.lake.Account())), errNothingPublished)
+			}
+		}
+		// Each account's table is printed whole, in the configuration's
+		// order, whatever order the accounts finish in.
+		var buf bytes.Buffer
+		if len(f.pipes) > 1 {
+			fmt.Fprintf(&buf, "== account %s (%d)\n", p.acct.Label(), p.lake.Account())
+		}
+		err := m.verifyPeriods(ctx, &buf, p, periods, *deep)
+		p.output = buf.Bytes()
+		return err
+	}, m.printOutput)
 }
 
 // ErrMismatch is returned by verify when the lake and the API disagree, or
@@ -315,10 +381,10 @@ func (ps *problems) add(period schemas.Period, msg string) {
 // item, depth, resource attribution, no id twice; each invoice's item_rows);
 // and, with deep, every column of every row against the API's items
 // (transform.DiffItem).
-func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas.Period, deep bool) error {
-	fmt.Fprintf(m.Stdout, "%-8s %-22s %-22s %-40s %s\n", "period", "invoices lake/api", "items lake/api", "invoice_total_amount lake/api", "ok")
+func (m *Main) verifyPeriods(ctx context.Context, out io.Writer, p *pipeline, periods []schemas.Period, deep bool) error {
+	fmt.Fprintf(out, "%-8s %-22s %-22s %-40s %s\n", "period", "invoices lake/api", "items lake/api", "invoice_total_amount lake/api", "ok")
 	bad := 0
-	ps := &problems{w: m.Stdout}
+	ps := &problems{w: out}
 	for _, per := range periods {
 		got, err := p.lake.Summarize(ctx, per)
 		if err != nil {
@@ -357,7 +423,7 @@ func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas
 				"lake_items", got.Items, "api_items", items, "lake_total", got.InvoiceTotal.String(), "api_total", total.String(),
 				"distinct_item_ids", got.DistinctItemIDs, "row_problems", ps.count-before)
 		}
-		fmt.Fprintf(m.Stdout, "%-8s %-22s %-22s %-40s %s\n", per,
+		fmt.Fprintf(out, "%-8s %-22s %-22s %-40s %s\n", per,
 			fmt.Sprintf("%d/%d", got.Invoices, invoices), fmt.Sprintf("%d/%d", got.Items, items),
 			got.InvoiceTotal.String()+"/"+total.String(), mark)
 	}
@@ -368,7 +434,7 @@ func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas
 	if deep {
 		what = "counts, totals, row rules and every column of every row"
 	}
-	fmt.Fprintf(m.Stdout, "all %d periods match the API (%s)\n", len(periods), what)
+	fmt.Fprintf(out, "all %d periods match the API (%s)\n", len(periods), what)
 	return nil
 }
 
@@ -493,13 +559,14 @@ func compareWithAPI(ctx context.Context, p *pipeline, per schemas.Period, ps *pr
 	return nil
 }
 
-func (m *Main) ddl(args []string) error {
+func (m *Main) ddl(ctx context.Context, args []string) error {
 	if len(args) == 0 || (args[0] != "athena" && args[0] != "duckdb") {
 		return usageErrorf("ddl: want `ddl athena --location s3://bucket/prefix` or `ddl duckdb --location DIR`")
 	}
 	fs := flag.NewFlagSet("ddl "+args[0], flag.ContinueOnError)
 	loc := fs.String("location", "", "the lake's location")
 	db := fs.String("database", "invoicelake", "Athena database name")
+	accounts := fs.String("accounts", "", "athena: the account `ids` of the lake, comma-separated (default: read from the lake, with the AWS SDK's credentials)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -511,7 +578,11 @@ func (m *Main) ddl(args []string) error {
 		if len(*loc) < 6 || (*loc)[:5] != "s3://" {
 			return usageErrorf("ddl athena: --location must be s3://bucket/prefix")
 		}
-		sql, err := schemas.AthenaDDL(*loc, *db)
+		ids, err := m.ddlAccounts(ctx, *loc, *accounts)
+		if err != nil {
+			return err
+		}
+		sql, err := schemas.AthenaDDL(*loc, *db, ids)
 		if err != nil {
 			return usageError{err}
 		}
@@ -524,4 +595,35 @@ func (m *Main) ddl(args []string) error {
 		fmt.Fprint(m.Stdout, sql)
 	}
 	return nil
+}
+
+// ddlAccounts returns the account ids for Athena's partition projection:
+// those given (--accounts), or those the lake holds.
+func (m *Main) ddlAccounts(ctx context.Context, loc, given string) ([]int64, error) {
+	if given != "" {
+		var ids []int64
+		for _, f := range strings.Split(given, ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+			if err != nil || id <= 0 {
+				return nil, usageErrorf("ddl athena: --accounts %q: want account ids, comma-separated", given)
+			}
+			ids = append(ids, id)
+		}
+		return ids, nil
+	}
+	b, err := load.OpenLocation(ctx, loc, load.S3Config{})
+	if err != nil {
+		return nil, fmt.Errorf("ddl athena: open the lake to list its accounts (or give --accounts): %w", err)
+	}
+	ids, legacy, err := load.Accounts(ctx, b)
+	if err != nil {
+		return nil, fmt.Errorf("ddl athena: list the lake's accounts (or give --accounts): %w", err)
+	}
+	if legacy {
+		m.logger(configs.Default()).Warn("the lake still holds periods of the layout before accounts: a run of their account moves them; until then these tables do not see them")
+	}
+	if len(ids) == 0 {
+		return nil, usageErrorf("ddl athena: %s holds no account's period yet: export first, or give --accounts", load.RedactLocation(loc))
+	}
+	return ids, nil
 }

@@ -103,7 +103,15 @@ func rat(t *testing.T, s string) *big.Rat {
 // periods in [from, to]: counts, money to the cent, and no duplicate item.
 func assertLakeIsTruth(t *testing.T, dir string, truth slsim.Truth, from, to string) {
 	t.Helper()
-	got := duckPeriods(t, dir)
+	assertAccountIsTruth(t, dir, truth.AccountTruth, 0, from, to)
+}
+
+// assertAccountIsTruth checks one account's part of the lake (account 0:
+// the whole lake) against that account's truth.
+func assertAccountIsTruth(t *testing.T, dir string, at slsim.AccountTruth, account int64, from, to string) {
+	t.Helper()
+	truth := slsim.Truth{AccountTruth: at}
+	got := duckAccountPeriods(t, dir, account)
 	want := windowOf(truth, from, to)
 	if len(want) == 0 {
 		t.Fatalf("truth has no period in %s..%s", from, to)
@@ -190,7 +198,7 @@ func TestExportLocalMatchesTruthAndRerunsAreIdempotent(t *testing.T) {
 	if len(truth.Unreconciled) != 1 {
 		t.Fatalf("truth lists %d unreconciled invoices, want 1", len(truth.Unreconciled))
 	}
-	runs, _ := filepath.Glob(filepath.Join(dir, "_runs", "*.json"))
+	runs, _ := filepath.Glob(filepath.Join(dir, "_runs", "account_id=*", "*.json"))
 	if len(runs) != 1 {
 		t.Fatalf("_runs/ holds %d summaries, want 1", len(runs))
 	}
@@ -380,7 +388,7 @@ func TestIncrementalRunFollowsTheClock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return load.NewLake(b, load.Options{})
+		return onlyAccount(t, b)
 	}
 	runIDs := func() map[string]string {
 		out := map[string]string{}
@@ -494,7 +502,7 @@ func TestExitCodes(t *testing.T) {
 
 	t.Run("lock held", func(t *testing.T) {
 		b, _ := load.NewFileBucket(dir)
-		lk, err := load.NewLake(b, load.Options{}).Lock(t.Context(), "other-run", time.Hour)
+		lk, err := load.NewLake(b, load.Options{Account: srv.Sim().Truth().AccountID}).Lock(t.Context(), "other-run", time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}

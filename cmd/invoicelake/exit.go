@@ -33,9 +33,62 @@ func usageErrorf(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
+// accountsError reports the accounts of a run that failed; the others
+// published.
+type accountsError struct {
+	ok     []string
+	failed []accountFailure
+}
+
+type accountFailure struct {
+	label string
+	err   error
+}
+
+func (e *accountsError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d accounts failed", len(e.failed), len(e.failed)+len(e.ok))
+	for _, f := range e.failed {
+		fmt.Fprintf(&b, "; account %s: %v", f.label, f.err)
+	}
+	if len(e.ok) > 0 {
+		fmt.Fprintf(&b, " (accounts %s succeeded)", strings.Join(e.ok, ", "))
+	}
+	return b.String()
+}
+
+func (e *accountsError) Unwrap() []error {
+	out := make([]error, len(e.failed))
+	for i, f := range e.failed {
+		out[i] = f.err
+	}
+	return out
+}
+
+// code is the exit code of several accounts' failures: 1 when a retry may
+// help one of them (the others' periods are replaced, never duplicated, by
+// the retry), else the first failure's code.
+func (e *accountsError) code() int {
+	codes := make([]int, len(e.failed))
+	for i, f := range e.failed {
+		codes[i] = exitCode(f.err)
+	}
+	for _, c := range codes {
+		if c == exitTransient || c == exitCancelled {
+			return c
+		}
+	}
+	return codes[0]
+}
+
 // exitCode classifies err once, for the whole program. Each stage says
 // which of its errors are permanent; cmd adds only what no stage can know.
+// Several accounts' failures exit with accountsError.code.
 func exitCode(err error) int {
+	var ae *accountsError
+	if errors.As(err, &ae) {
+		return ae.code()
+	}
 	var ue usageError
 	switch {
 	case err == nil:

@@ -111,7 +111,7 @@ func TestSIGKILLAnywhere(t *testing.T) {
 		dir := t.TempDir()
 		mirror(t, gw, "kill", dir)
 		b, _ := load.NewFileBucket(dir)
-		lake := load.NewLake(b, load.Options{})
+		lake := onlyAccount(t, b)
 		periods, err := lake.Periods(t.Context())
 		if err != nil {
 			t.Fatal(err)

@@ -98,7 +98,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	case "report":
 		err = m.report(ctx, args[1:])
 	case "ddl":
-		err = m.ddl(args[1:])
+		err = m.ddl(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintf(m.Stdout, "invoicelake %s (schema %s)\n", version, schemaVersion())
 		return exitOK

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // metrics are the daemon's Prometheus metrics, in the text exposition format.
@@ -25,19 +26,25 @@ func (m *metrics) begin() {
 	m.mu.Unlock()
 }
 
-func (m *metrics) end(s *Summary, err error) {
+// end records the end of a scheduled run (every account's).
+func (m *metrics) end(err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.running = false
 	m.runs++
 	if err != nil {
 		m.failures++
+	} else {
+		m.lastSuccess = float64(time.Now().Unix())
 	}
+}
+
+// account records one account's part of a run.
+func (m *metrics) account(s *Summary, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if s == nil {
 		return
-	}
-	if err == nil {
-		m.lastSuccess = float64(s.Finished.Unix())
 	}
 	m.lastDuration = s.Finished.Sub(s.Started).Seconds()
 	m.last = *s

@@ -19,6 +19,7 @@ import (
 
 	"github.com/invoicelake/invoicelake/extract"
 	"github.com/invoicelake/invoicelake/extract/slsim"
+	"github.com/invoicelake/invoicelake/load"
 	"github.com/invoicelake/invoicelake/load/s3test"
 )
 
@@ -312,7 +313,8 @@ func TestCorruptLakeFiles(t *testing.T) {
 	if code, stderr := exp(from, to); code != exitOK {
 		t.Fatalf("export: exit %d: %s", code, stderr)
 	}
-	manifest := filepath.Join(dir, "_manifests", "billing_period=2026-05.json")
+	acct := load.AccountDir(srv.Sim().Truth().AccountID)
+	manifest := filepath.Join(dir, "_manifests", acct, "billing_period=2026-05.json")
 	writeFile(t, manifest, `{"schema_version": "1", "billing_period": "2026-05", "invoices": {`)
 	code, stderr := exp(from, to)
 	if code != exitUsage || !strings.Contains(stderr, manifest) || !strings.Contains(stderr, "delete it") {
@@ -330,7 +332,7 @@ func TestCorruptLakeFiles(t *testing.T) {
 		t.Errorf("strays after the repair: %v", s)
 	}
 
-	lock := filepath.Join(dir, "_lock", "lake.json")
+	lock := filepath.Join(dir, "_lock", acct, "lake.json")
 	writeFile(t, lock, "\x00\x01 not json")
 	if code, stderr := exp(from, to); code != exitUsage || !strings.Contains(stderr, lock) || !strings.Contains(stderr, "if no invoicelake run is writing") {
 		t.Errorf("export with a corrupt lock: exit %d, want 2 naming the file and the repair: %s", code, stderr)
@@ -342,7 +344,7 @@ func TestCorruptLakeFiles(t *testing.T) {
 	if code, _, stderr := e.run(t, t.Context(), srv.Sim().Now, "run", "--config", cfg); code != exitOK {
 		t.Fatalf("run: exit %d: %s", code, stderr)
 	}
-	state := filepath.Join(dir, "_state", "state.json")
+	state := filepath.Join(dir, "_state", acct, "state.json")
 	writeFile(t, state, `{"watermark": "yesterday"}`)
 	code, _, stderr = e.run(t, t.Context(), srv.Sim().Now, "run", "--config", cfg)
 	if code != exitUsage || !strings.Contains(stderr, state) || !strings.Contains(stderr, "first run") {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/invoicelake/invoicelake/configs"
@@ -13,6 +15,7 @@ import (
 	"github.com/invoicelake/invoicelake/load"
 	"github.com/invoicelake/invoicelake/schemas"
 	"github.com/invoicelake/invoicelake/transform"
+	"golang.org/x/sync/errgroup"
 )
 
 // benchExtract is nil in the shipped binary. Only the CPU benchmark
@@ -20,18 +23,23 @@ import (
 // pipeline's own throughput is measured against a replay server.
 var benchExtract func(*extract.Config)
 
-// pipeline is everything one run needs, built once from the configuration.
+// pipeline is everything one account's runs need, built once from the
+// configuration. Its lake is opened by open, with the account id the API
+// reports for the credential.
 type pipeline struct {
 	cfg      configs.Config
+	acct     configs.Account
 	log      *slog.Logger
 	client   *extract.Client
 	tr       *transform.Transformer
-	lake     *load.Lake
-	progress *progress // nil when not on a terminal
+	bucket   load.Bucket
+	lake     *load.Lake // nil until open
+	progress *progress  // nil when not on a terminal
+	output   []byte     // what a command printed for this account (see fleet.each)
 }
 
-func (m *Main) newPipeline(ctx context.Context, cfg configs.Config, log *slog.Logger) (*pipeline, error) {
-	ecfg, err := m.extractConfig(cfg, log)
+func (m *Main) newPipeline(cfg configs.Config, acct configs.Account, tr *transform.Transformer, b load.Bucket, log *slog.Logger) (*pipeline, error) {
+	ecfg, err := m.extractConfig(cfg, acct, log)
 	if err != nil {
 		return nil, err
 	}
@@ -42,19 +50,152 @@ func (m *Main) newPipeline(ctx context.Context, cfg configs.Config, log *slog.Lo
 	if err != nil {
 		return nil, usageError{err}
 	}
+	return &pipeline{cfg: cfg, acct: acct, log: log, client: client, tr: tr, bucket: b}, nil
+}
+
+// open asks the API which account the credential belongs to (one call),
+// checks it against the configuration's id, and opens that account's part
+// of the lake. Nothing is written before it succeeds.
+func (p *pipeline) open(ctx context.Context) error {
+	if p.lake != nil {
+		return nil
+	}
+	id, err := p.client.AccountID(ctx)
+	if err != nil {
+		return err
+	}
+	if p.acct.ID != 0 && p.acct.ID != id {
+		return usageErrorf("account %s: its credential belongs to account %d, not to the configured id %d: nothing was written; "+
+			"fix accounts[].id or the credential", p.acct.Label(), id, p.acct.ID)
+	}
+	p.log = p.log.With("account_id", id)
+	p.lake = load.NewLake(p.bucket, load.Options{Account: id, Logger: p.log, Create: p.cfg.Lake.Create})
+	return nil
+}
+
+// fleet is the accounts one command works on, and how many at once.
+type fleet struct {
+	cfg   configs.Config
+	log   *slog.Logger
+	pipes []*pipeline
+}
+
+// newFleet builds a pipeline per selected account: every account of the
+// configuration, or the one --account or --account-index names. They
+// share the transformer (immutable) and the lake's bucket.
+func (m *Main) newFleet(ctx context.Context, cfg configs.Config, log *slog.Logger, c *commonFlags) (*fleet, error) {
+	accts, err := selectAccounts(cfg, c)
+	if err != nil {
+		return nil, err
+	}
 	tr, err := m.transformer(cfg)
 	if err != nil {
 		return nil, err
 	}
-	lake, err := m.openLake(ctx, cfg, log)
+	b, err := m.openBucket(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	p := &pipeline{cfg: cfg, log: log, client: client, tr: tr, lake: lake}
-	if isTerminal(m.Stderr) && cfg.Log.Format != "json" {
-		p.progress = newProgress(m.Stderr)
+	f := &fleet{cfg: cfg, log: log}
+	for _, a := range accts {
+		alog := log
+		if len(cfg.Accounts) > 0 {
+			alog = log.With("account", a.Label())
+		}
+		p, err := m.newPipeline(cfg, a, tr, b, alog)
+		if err != nil {
+			if len(cfg.Accounts) > 0 {
+				err = fmt.Errorf("account %s: %w", a.Label(), err)
+			}
+			return nil, err
+		}
+		f.pipes = append(f.pipes, p)
 	}
-	return p, nil
+	if len(f.pipes) == 1 && isTerminal(m.Stderr) && cfg.Log.Format != "json" {
+		f.pipes[0].progress = newProgress(m.Stderr)
+	}
+	return f, nil
+}
+
+// selectAccounts returns the configured accounts, or the one named by
+// --account (name or id) or --account-index (its position, from 0: a
+// Kubernetes Indexed Job passes $(JOB_COMPLETION_INDEX)).
+func selectAccounts(cfg configs.Config, c *commonFlags) ([]configs.Account, error) {
+	all := cfg.AccountList()
+	switch {
+	case c.set["account"] && c.set["account-index"]:
+		return nil, usageErrorf("--account and --account-index: give one")
+	case c.set["account-index"]:
+		if c.accountIndex < 0 || c.accountIndex >= len(all) {
+			return nil, usageErrorf("--account-index %d: the configuration has %d accounts (0..%d)", c.accountIndex, len(all), len(all)-1)
+		}
+		return all[c.accountIndex : c.accountIndex+1], nil
+	case c.set["account"]:
+		for _, a := range all {
+			if a.Name == c.account || (a.ID != 0 && strconv.FormatInt(a.ID, 10) == c.account) {
+				return []configs.Account{a}, nil
+			}
+		}
+		names := make([]string, len(all))
+		for i, a := range all {
+			names[i] = a.Label()
+		}
+		return nil, usageErrorf("--account %q: no such account in the configuration (accounts: %s)", c.account, strings.Join(names, ", "))
+	}
+	return all, nil
+}
+
+// each runs fn for every account, up to source.parallel_accounts at once,
+// and waits for all: one account's failure never stops the others. With
+// one account its error is returned as it is; with several, an
+// *accountsError names each account that failed.
+//
+// done, if given, is called for each account in the configuration's
+// order once all have finished (to print what each one collected).
+func (f *fleet) each(ctx context.Context, fn func(context.Context, *pipeline) error, done ...func(*pipeline)) error {
+	if len(f.pipes) == 1 {
+		err := fn(ctx, f.pipes[0])
+		for _, d := range done {
+			d(f.pipes[0])
+		}
+		return err
+	}
+	errs := make([]error, len(f.pipes))
+	var g errgroup.Group
+	g.SetLimit(f.cfg.Source.ParallelAccounts)
+	for i, p := range f.pipes {
+		g.Go(func() error {
+			errs[i] = fn(ctx, p)
+			return nil
+		})
+	}
+	g.Wait()
+	for _, p := range f.pipes {
+		for _, d := range done {
+			d(p)
+		}
+	}
+	ae := &accountsError{}
+	for i, err := range errs {
+		if err != nil {
+			ae.failed = append(ae.failed, accountFailure{label: f.pipes[i].acct.Label(), err: err})
+		} else {
+			ae.ok = append(ae.ok, f.pipes[i].acct.Label())
+		}
+	}
+	if len(ae.failed) == 0 {
+		f.log.Info("every account succeeded", "accounts", ae.ok)
+		return nil
+	}
+	return ae
+}
+
+func (m *Main) openBucket(ctx context.Context, cfg configs.Config) (load.Bucket, error) {
+	b, err := load.OpenLocation(ctx, cfg.Lake.Location, cfg.Lake.S3.Load())
+	if err != nil {
+		return nil, fmt.Errorf("open lake: %w", err) // the error names the location, redacted
+	}
+	return b, nil
 }
 
 func (m *Main) transformer(cfg configs.Config) (*transform.Transformer, error) {
@@ -94,14 +235,6 @@ func (m *Main) transformer(cfg configs.Config) (*transform.Transformer, error) {
 	return tr, nil
 }
 
-func (m *Main) openLake(ctx context.Context, cfg configs.Config, log *slog.Logger) (*load.Lake, error) {
-	b, err := load.OpenLocation(ctx, cfg.Lake.Location, cfg.Lake.S3.Load())
-	if err != nil {
-		return nil, fmt.Errorf("open lake: %w", err) // the error names the location, redacted
-	}
-	return load.NewLake(b, load.Options{Logger: log, Create: cfg.Lake.Create}), nil
-}
-
 // runOnce is the pipeline, shared by export, run and serve: for each billing
 // period of the plan, in order, stream its invoices with their items from the
 // API, transform them, write them, and publish the period as a whole.
@@ -120,6 +253,11 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 		return sum, fmt.Errorf("recover the lake: %w", err)
 	} else if len(rec.Staging)+len(rec.Strays)+rec.UploadsAborted > 0 {
 		p.log.Info("recovered what an earlier run left behind", "recovery", rec)
+	}
+	// A lake written before accounts were part of its layout: move this
+	// account's periods into its folders (once; crash-safe).
+	if _, err := p.lake.Migrate(ctx, run.RunID, p.cfg.Lake.Lease.D()); err != nil {
+		return sum, fmt.Errorf("move the lake's periods into the account's folders: %w", err)
 	}
 	p.progress.begin(len(periods))
 	// One stream of invoices, period after period (each query is exactly

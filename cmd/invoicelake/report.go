@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -214,11 +215,15 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		}
 	}
 	log := m.logger(cfg)
-	lake, err := m.openLake(ctx, cfg, log)
+	b, err := m.openBucket(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	r, err := buildReport(ctx, lake, cfg.Lake.Location, lo, hi, *top)
+	lakes, err := accountLakes(ctx, b, log)
+	if err != nil {
+		return err
+	}
+	r, err := buildReport(ctx, lakes, load.RedactLocation(cfg.Lake.Location), lo, hi, *top)
 	if err != nil {
 		return err
 	}
@@ -254,10 +259,22 @@ func (m *Main) reportSettings(fs *flag.FlagSet, c *commonFlags) (configs.Config,
 // bound) and aggregates them. It holds one period's invoice types, the
 // window's services and resources (bounded by maxReportServices and
 // maxReportResources), and at most maxListedInvoices unreconciled invoices.
-func buildReport(ctx context.Context, lake *load.Lake, location string, lo, hi schemas.Period, top int) (*report, error) {
-	published, err := lake.Periods(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("report: list the lake's periods: %w", err)
+func buildReport(ctx context.Context, lakes []*load.Lake, location string, lo, hi schemas.Period, top int) (*report, error) {
+	// The periods any account published; a period is read from every
+	// account that has it.
+	holders := map[schemas.Period][]*load.Lake{}
+	var published []schemas.Period
+	for _, lake := range lakes {
+		ps, err := lake.Periods(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("report: list the lake's periods: %w", err)
+		}
+		for _, p := range ps {
+			if holders[p] == nil {
+				published = append(published, p)
+			}
+			holders[p] = append(holders[p], lake)
+		}
 	}
 	slices.SortFunc(published, comparePeriods)
 	var periods []schemas.Period
@@ -295,9 +312,17 @@ func buildReport(ctx context.Context, lake *load.Lake, location string, lo, hi s
 		accounts:  map[int64]bool{},
 	}
 	for _, p := range periods {
-		pa, err := readPeriodStable(ctx, lake, p)
-		if err != nil {
-			return nil, err
+		var pa *periodAgg
+		for _, lake := range holders[p] {
+			one, err := readPeriodStable(ctx, lake, p)
+			if err != nil {
+				return nil, err
+			}
+			if pa == nil {
+				pa = one
+			} else {
+				pa.add(one)
+			}
 		}
 		if err := acc.merge(r, pa); err != nil {
 			return nil, err
@@ -323,6 +348,64 @@ type periodAgg struct {
 	unrec     []unreconciledInvoice
 	noRes     schemas.Sum
 	noResRows int64
+}
+
+// add merges b, the same period of another account, into a.
+func (a *periodAgg) add(b *periodAgg) {
+	a.Invoices += b.Invoices
+	a.Open += b.Open
+	a.Items += b.Items
+	a.Total.AddSum(&b.Total)
+	a.Invoiced.AddSum(&b.Invoiced)
+	a.Credits.AddSum(&b.Credits)
+	a.Unreconciled += b.Unreconciled
+	for svc, sum := range b.Services {
+		if t := a.Services[svc]; t != nil {
+			t.AddSum(sum)
+		} else {
+			a.Services[svc] = sum
+		}
+	}
+	for id := range b.accounts {
+		a.accounts[id] = true
+	}
+	for k, cl := range b.credits {
+		if t := a.credits[k]; t != nil {
+			t.Count += cl.Count
+			t.Amount.AddSum(&cl.Amount)
+		} else {
+			a.credits[k] = cl
+		}
+	}
+	for k, rc := range b.resources {
+		if t := a.resources[k]; t != nil {
+			t.Own.AddSum(&rc.Own)
+			t.Children.AddSum(&rc.Children)
+			t.Total.AddSum(&rc.Total)
+		} else {
+			a.resources[k] = rc
+		}
+	}
+	a.unrec = append(a.unrec, b.unrec...)
+	a.noRes.AddSum(&b.noRes)
+	a.noResRows += b.noResRows
+}
+
+// accountLakes opens every account's part of the lake in b (the layout
+// before accounts included, read-only, while it holds periods).
+func accountLakes(ctx context.Context, b load.Bucket, log *slog.Logger) ([]*load.Lake, error) {
+	accts, legacy, err := load.Accounts(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	var out []*load.Lake
+	if legacy {
+		out = append(out, load.NewLake(b, load.Options{Logger: log}))
+	}
+	for _, a := range accts {
+		out = append(out, load.NewLake(b, load.Options{Account: a, Logger: log}))
+	}
+	return out, nil
 }
 
 // readPeriodStable reads period p, and reads it again when it was replaced

@@ -44,7 +44,7 @@ func sumLake(t *testing.T, dir string) lakeSums {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := load.NewLake(b, load.Options{})
+	l := onlyAccount(t, b)
 	ps, err := l.Periods(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -106,7 +106,7 @@ func reportFixture(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := load.NewLake(b, load.Options{})
+	l := load.NewLake(b, load.Options{Account: 42})
 	lock, err := l.Lock(t.Context(), "test", time.Minute)
 	if err != nil {
 		t.Fatal(err)

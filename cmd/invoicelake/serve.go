@@ -24,7 +24,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	spec := fs.String("schedule", "", "cron `spec` (overrides schedule.cron), UTC unless CRON_TZ= is given")
 	listen := fs.String("listen", "", "`addr` for /healthz and /metrics (overrides schedule.listen)")
 	var sched cron.Schedule
-	p, err := m.setup(ctx, fs, &c, args, func(cfg *configs.Config) (err error) {
+	f, err := m.setup(ctx, fs, &c, args, func(cfg *configs.Config) (err error) {
 		if *spec != "" {
 			cfg.Schedule.Cron = *spec
 		}
@@ -54,8 +54,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, log := p.cfg, p.log
-	p.progress = nil // a daemon logs; it draws no progress bar
+	cfg, log := f.cfg, f.log
+	for _, p := range f.pipes {
+		p.progress = nil // a daemon logs; it draws no progress bar
+	}
 	met := newMetrics()
 
 	ln, err := net.Listen("tcp", cfg.Schedule.Listen)
@@ -83,8 +85,16 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)))
 	cr.Schedule(sched, cron.FuncJob(func() {
 		met.begin()
-		sum, err := m.runIncremental(runCtx, p, false, m.now(), false)
-		met.end(sum, err)
+		now := m.now()
+		var mu sync.Mutex
+		err := f.each(runCtx, func(ctx context.Context, p *pipeline) error {
+			sum, err := m.runIncremental(ctx, p, false, now, false)
+			mu.Lock()
+			met.account(sum, err)
+			mu.Unlock()
+			return err
+		})
+		met.end(err)
 		if err != nil {
 			log.Error("scheduled run failed", "err", err, "exit_class", exitCode(err))
 		}

@@ -104,7 +104,7 @@ func TestServe(t *testing.T) {
 	// Each run's summary counts that run alone: the summaries add up to
 	// what the API served, and identical runs report identical figures
 	// (the client's counters are cumulative across the daemon's runs).
-	runs, _ := filepath.Glob(filepath.Join(dir, "_runs", "*.json"))
+	runs, _ := filepath.Glob(filepath.Join(dir, "_runs", "account_id=*", "*.json"))
 	var sums []Summary
 	var calls int64
 	for _, f := range runs {

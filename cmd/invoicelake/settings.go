@@ -21,6 +21,8 @@ type commonFlags struct {
 	logLevel, logFormat, pii, reconcile string
 	strict, createLake                  bool
 	concurrency, maxPeriods             int
+	account                             string
+	accountIndex                        int
 	rate                                float64
 	set                                 map[string]bool
 }
@@ -39,6 +41,8 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&c.rate, "rate", 0, "API requests per second, shared by all workers (at most 50)")
 	fs.BoolVar(&c.createLake, "create-lake", false, "make a lake in a location that holds other files (they are never touched; overrides lake.create)")
 	fs.IntVar(&c.maxPeriods, "max-periods", 0, "refuse a plan of more billing periods than this (overrides lake.max_periods, default 240)")
+	fs.StringVar(&c.account, "account", "", "only the configured account with this `name or id` (default: every account)")
+	fs.IntVar(&c.accountIndex, "account-index", 0, "only the configured account at this `position`, from 0 (Kubernetes Indexed Jobs: $(JOB_COMPLETION_INDEX))")
 }
 
 // parseFlags parses args and records which flags were given.
@@ -137,38 +141,45 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// credentials reads the secrets named by the configuration. They are never
-// part of the configuration itself.
-func (m *Main) credentials(cfg configs.Config) (extract.Credentials, error) {
-	cr := extract.Credentials{Username: cfg.Source.Username}
-	if f := cfg.Source.BearerTokenFile; f != "" {
+// credentials reads the secrets of acct, named by the configuration. They
+// are never part of the configuration itself.
+func (m *Main) credentials(acct configs.Account) (extract.Credentials, error) {
+	where := "source"
+	if acct.Label() != "default" {
+		where = "account " + acct.Label()
+	}
+	cr := extract.Credentials{Username: acct.Username}
+	if f := acct.BearerTokenFile; f != "" {
 		tok, err := extract.ReadBearerTokenFile(f)
 		if err != nil {
-			return cr, usageError{fmt.Errorf("source.bearer_token_file: %w", err)}
+			return cr, usageError{fmt.Errorf("%s: bearer_token_file: %w", where, err)}
 		}
 		cr.BearerToken = tok
 		return cr, nil
 	}
-	if f := cfg.Source.APIKeyFile; f != "" {
+	if f := acct.APIKeyFile; f != "" {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return cr, usageError{fmt.Errorf("source.api_key_file: %w", err)}
+			return cr, usageError{fmt.Errorf("%s: api_key_file: %w", where, err)}
 		}
 		cr.APIKey = extract.Secret(strings.TrimSpace(string(b)))
-	} else if v, ok := m.LookupEnv(cfg.Source.APIKeyEnv); ok && v != "" {
+	} else if v, ok := m.LookupEnv(acct.APIKeyEnv); ok && v != "" {
 		cr.APIKey = extract.Secret(v)
 	}
 	if cr.APIKey == "" {
-		return cr, usageErrorf("no SoftLayer credentials: set %s (and SL_USERNAME), or source.api_key_file or source.bearer_token_file in the config", cfg.Source.APIKeyEnv)
+		if where != "source" {
+			return cr, usageErrorf("%s: no SoftLayer credentials: set %s, or its api_key_file or bearer_token_file", where, acct.APIKeyEnv)
+		}
+		return cr, usageErrorf("no SoftLayer credentials: set %s (and SL_USERNAME), or source.api_key_file or source.bearer_token_file in the config", acct.APIKeyEnv)
 	}
 	if cr.Username == "" {
-		return cr, usageErrorf("no SoftLayer username: set SL_USERNAME or source.username (\"apikey\" for an IBM Cloud API key)")
+		return cr, usageErrorf("%s: no SoftLayer username: set SL_USERNAME or the username (\"apikey\" for an IBM Cloud API key)", where)
 	}
 	return cr, nil
 }
 
-func (m *Main) extractConfig(cfg configs.Config, log *slog.Logger) (extract.Config, error) {
-	cr, err := m.credentials(cfg)
+func (m *Main) extractConfig(cfg configs.Config, acct configs.Account, log *slog.Logger) (extract.Config, error) {
+	cr, err := m.credentials(acct)
 	if err != nil {
 		return extract.Config{}, err
 	}
@@ -179,7 +190,7 @@ func (m *Main) extractConfig(cfg configs.Config, log *slog.Logger) (extract.Conf
 		InvoicePageSize: cfg.Source.InvoicePageSize,
 		ItemPageSize:    cfg.Source.ItemPageSize,
 		Concurrency:     cfg.Source.Concurrency,
-		Rate:            cfg.Source.RatePerSecond,
+		Rate:            acct.RatePerSecond,
 		Retry: extract.RetryPolicy{
 			MaxAttempts: cfg.Source.MaxAttempts,
 			MaxElapsed:  cfg.Source.MaxRetryTime.D(),

@@ -17,6 +17,8 @@ import (
 // under _runs/, and exported as metrics by serve.
 type Summary struct {
 	RunID        string           `json:"run_id"`
+	AccountID    int64            `json:"account_id,omitempty"`
+	Account      string           `json:"account,omitempty"` // its name in the configuration
 	Command      string           `json:"command"`
 	Started      time.Time        `json:"started"`
 	Finished     time.Time        `json:"finished"`
