@@ -89,7 +89,7 @@ demo: build
 	echo "== read back from the Parquet files and reconciled with the API"; \
 	bin/invoicelake verify --out ./lake --log-format text --log-level warn; \
 	echo; echo "== query it with DuckDB:"; \
-	echo "   duckdb -c \"\$$(bin/invoicelake ddl duckdb --location ./lake) SELECT * FROM cost_by_service_month ORDER BY 1, 3 DESC;\""
+	echo "   duckdb -c \"\$$(bin/invoicelake ddl duckdb --location ./lake) SELECT * FROM cost_by_service_month ORDER BY billing_period, total_amount DESC;\""
 
 clean:
 	rm -rf bin lake .demo bench.out

@@ -17,10 +17,7 @@ type View struct {
 	body string
 }
 
-// Views returns the views generated with the tables: the questions users ask
-// first.
-func Views() []View { return append([]View(nil), views...) }
-
+// views are generated with the tables: the questions users ask first.
 var views = []View{
 	{
 		Name: "cost_by_service_month",

@@ -133,14 +133,14 @@ func TestAccountsCredentialOfAnotherAccount(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(t.TempDir(), "c.yaml")
 	cfg := fmt.Sprintf("accounts:\n  - name: a\n    id: %d\n    username: %s\n    api_key_env: KEY_A\n  - name: b\n    id: %d\n    username: %s\n    api_key_env: KEY_B\nlake:\n  location: %s\n",
-		accts[0].ID, accts[0].Credentials.User, accts[0].ID+1, accts[1].Credentials.User, dir)
+		accts[0].ID, accts[0].Credentials.User, accts[1].ID+1, accts[1].Credentials.User, dir)
 	if err := os.WriteFile(f, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	e := env{"KEY_A": accts[0].Credentials.APIKey, "KEY_B": accts[1].Credentials.APIKey, "SL_ENDPOINT_URL": srv.URL()}
 	per := schemas.PeriodOf(srv.Sim().Now().In(central)).String()
 	code, _, stderr := e.run(t, t.Context(), nil, "export", "--config", f, "--from", per, "--to", per)
-	want := fmt.Sprintf("account b: account b: its credential belongs to account %d, not to the configured id %d", accts[1].ID, accts[1].ID+1)
+	want := fmt.Sprintf("account b: its credential belongs to account %d, not to the configured id %d", accts[1].ID, accts[1].ID+1)
 	if code != exitUsage || !strings.Contains(stderr, want) || !strings.Contains(stderr, "1 of 2 accounts failed") {
 		t.Errorf("exit %d (want %d), stderr should say %q:\n%s", code, exitUsage, want, stderr)
 	}

@@ -515,9 +515,16 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestDDLCommands(t *testing.T) {
-	code, out, stderr := env{}.run(t, t.Context(), nil, "ddl", "athena", "--location", "s3://bucket/prefix")
-	if code != 0 || !strings.Contains(out, "projection.billing_period.type") || !strings.Contains(out, "s3://bucket/prefix/invoice_items/") {
+	code, out, stderr := env{}.run(t, t.Context(), nil, "ddl", "athena", "--location", "s3://bucket/prefix", "--accounts", "278444,300123")
+	if code != 0 || !strings.Contains(out, "projection.billing_period.type") || !strings.Contains(out, "s3://bucket/prefix/invoice_items/") ||
+		!strings.Contains(out, "'projection.account_id.values' = '278444,300123'") {
 		t.Errorf("ddl athena: exit %d\n%s\n%s", code, out, stderr)
+	}
+	// Without --accounts, the accounts come from the lake (here, none can
+	// be read): a clear error, exit 2.
+	noCreds := env{"AWS_EC2_METADATA_DISABLED": "true"}
+	if code, _, stderr := noCreds.run(t, t.Context(), nil, "ddl", "athena", "--location", "s3://bucket/prefix"); code != exitUsage || !strings.Contains(stderr, "--accounts") {
+		t.Errorf("ddl athena without accounts: exit %d, want 2 naming --accounts: %s", code, stderr)
 	}
 	code, out, _ = env{}.run(t, t.Context(), nil, "ddl", "duckdb", "--location", "/data/lake")
 	if code != 0 || !strings.Contains(out, "hive_partitioning") || !strings.Contains(out, path.Join("/data/lake", "invoices")) {

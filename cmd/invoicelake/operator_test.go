@@ -8,6 +8,10 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -283,7 +287,22 @@ func TestShrinkNeedsEvidence(t *testing.T) {
 		t.Fatalf("first export: exit %d: %s", code, stderr)
 	}
 	before := lakeFiles(t, dir)
-	code, _, stderr := simEnv(small).run(t, t.Context(), nil, args...)
+	// The same account answering fewer invoices: the small simulator,
+	// behind a proxy that reports the big one's account id.
+	target, _ := url.Parse(small.URL())
+	rp := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "SoftLayer_Account/getObject") {
+			fmt.Fprintf(w, `{"id":%d}`, big.Sim().Truth().AccountID)
+			return
+		}
+		r.URL.Path = strings.TrimPrefix(r.URL.Path, "/proxy") // the proxy prepends target.Path
+		rp.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	shrunk := simEnv(small)
+	shrunk["SL_ENDPOINT_URL"] = proxy.URL + "/proxy/"
+	code, _, stderr := shrunk.run(t, t.Context(), nil, args...)
 	if code != exitUsage || !strings.Contains(stderr, "--allow-shrink") || !strings.Contains(stderr, "level=WARN") ||
 		!strings.Contains(stderr, "refusing to replace a billing period with fewer invoices") {
 		t.Errorf("shrinking export: exit %d, want 2 with a WARN line and the flag: %s", code, stderr)
@@ -292,7 +311,7 @@ func TestShrinkNeedsEvidence(t *testing.T) {
 		t.Errorf("the refused export changed the lake")
 	}
 	assertLakeIsTruth(t, dir, big.Sim().Truth(), period, period)
-	if code, _, stderr := simEnv(small).run(t, t.Context(), nil, append(args, "--allow-shrink")...); code != exitOK {
+	if code, _, stderr := shrunk.run(t, t.Context(), nil, append(args, "--allow-shrink")...); code != exitOK {
 		t.Fatalf("export --allow-shrink: exit %d: %s", code, stderr)
 	}
 	assertLakeIsTruth(t, dir, small.Sim().Truth(), period, period)

@@ -65,8 +65,8 @@ func (p *pipeline) open(ctx context.Context) error {
 		return err
 	}
 	if p.acct.ID != 0 && p.acct.ID != id {
-		return usageErrorf("account %s: its credential belongs to account %d, not to the configured id %d: nothing was written; "+
-			"fix accounts[].id or the credential", p.acct.Label(), id, p.acct.ID)
+		return usageErrorf("its credential belongs to account %d, not to the configured id %d: nothing was written; "+
+			"fix accounts[].id or the credential", id, p.acct.ID)
 	}
 	p.log = p.log.With("account_id", id)
 	p.lake = load.NewLake(p.bucket, load.Options{Account: id, Logger: p.log, Create: p.cfg.Lake.Create})
