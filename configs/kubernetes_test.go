@@ -43,7 +43,7 @@ import (
 
 const (
 	k8sDir          = "kubernetes"
-	k8sExampleDir   = "example" // placeholder Secrets, never applied by `kubectl apply -f kubernetes/`
+	k8sExampleDir   = "example"  // placeholder Secrets, never applied by `kubectl apply -f kubernetes/`
 	k8sAccountsDir  = "accounts" // the kustomize overlay: one pod per account
 	k8sPlaceholder  = "REPLACE_ME"
 	k8sRoleARNKey   = "eks.amazonaws.com/role-arn"

@@ -6,8 +6,8 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
-	"strings"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 

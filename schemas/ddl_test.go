@@ -94,7 +94,7 @@ func TestAthenaMatchesParquet(t *testing.T) {
 		// account_id is a partition key in Athena, not a column as well.
 		schemas.InvoicesTable: slices.DeleteFunc(athenaColumns(t, parquet.SchemaOf(schemas.InvoiceRow{})),
 			func(c [2]string) bool { return c[0] == schemas.AccountColumn }),
-		schemas.ItemsTable:    athenaColumns(t, parquet.SchemaOf(schemas.ItemRow{})),
+		schemas.ItemsTable: athenaColumns(t, parquet.SchemaOf(schemas.ItemRow{})),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Athena columns (-parquet +ddl):\n%s", diff)

@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -18,16 +19,19 @@ func DataDictionary() string {
 	b.WriteString("```\n")
 	b.WriteString("LOCATION/\n")
 	for _, t := range tables() {
-		fmt.Fprintf(&b, "  %s/%s=YYYY-MM/*.parquet\n", t.Name, PartitionColumn)
+		fmt.Fprintf(&b, "  %s/%s=N/%s=YYYY-MM/*.parquet\n", t.Name, AccountColumn, PartitionColumn)
 	}
-	b.WriteString("  _manifests/  _state/  _runs/    (bookkeeping; never part of a table)\n")
+	b.WriteString("  _manifests/  _state/  _runs/  _lock/    (bookkeeping, per account; never part of a table)\n")
 	b.WriteString("```\n\n")
 
 	b.WriteString("## Conventions\n\n")
-	fmt.Fprintf(&b, "- **Partitioning.** Both tables are Hive-partitioned by `%s` (a string, `YYYY-MM`), which lives in the folder name only, never in the files. "+
+	fmt.Fprintf(&b, "- **Accounts.** Every table is Hive-partitioned first by `%s` (bigint): the SoftLayer account, with the id the API reports for the credential that exported it. "+
+		"Each account has its own folders; several accounts share one lake and one set of tables, and every view groups by account. "+
+		"The invoices files also hold `%s` as a column (the same value).\n", AccountColumn, AccountColumn)
+	fmt.Fprintf(&b, "- **Partitioning.** Within an account, both tables are Hive-partitioned by `%s` (a string, `YYYY-MM`), which lives in the folder name only, never in the files. "+
 		"It is the calendar month of the invoice `create_date` **in the UTC offset the API reported**, not in UTC: "+
 		"`2024-03-31T23:30:00-05:00` belongs to `2024-03` although it is April in UTC, and `2024-04-01T00:30:00+02:00` belongs to `2024-04`. "+
-		"An invoice's items live in its invoice's partition. A period is the unit of replacement: a rerun replaces it whole.\n", PartitionColumn)
+		"An invoice's items live in its invoice's partition. One account's period is the unit of replacement: a rerun replaces it whole.\n", PartitionColumn)
 	fmt.Fprintf(&b, "- **Money** is exact: Parquet `INT64 DECIMAL(%d,%d)`, `decimal(%d,%d)` in Athena and DuckDB, for the life of the tables. "+
 		"A value the API sends that does not fit (more than %d fractional digits or 10 integer digits) is an error, never rounded. Amounts are USD as the API reports them.\n",
 		MoneyPrecision, MoneyScale, MoneyPrecision, MoneyScale, MoneyScale)
@@ -55,14 +59,17 @@ func DataDictionary() string {
 			}
 			fmt.Fprintf(&b, "| %d | `%s` | %s | %s | %s | %s | %s |\n", i+1, c.Name, c.AthenaType(), c.DuckDBType(), c.ParquetType(), null, mdEscape(c.Doc))
 		}
+		if !slices.ContainsFunc(t.Columns, func(c Column) bool { return c.Name == AccountColumn }) {
+			fmt.Fprintf(&b, "| | `%s` | bigint | BIGINT | (folder name) | no | %s |\n", AccountColumn, mdEscape(accountDoc))
+		}
 		fmt.Fprintf(&b, "| | `%s` | string | VARCHAR | (folder name) | no | %s |\n\n", PartitionColumn, mdEscape(partitionDoc))
 	}
 
 	b.WriteString("## Views\n\nCreated by both `invoicelake ddl athena` and `invoicelake ddl duckdb`. " +
-		"In DuckDB the tables are views over `read_parquet(LOCATION/<table>/billing_period=*/*.parquet, hive_partitioning = true, " +
-		"hive_types = {'billing_period': VARCHAR})`; DuckDB binds a view when it is created and fails with \"No files found\" " +
+		"In DuckDB the tables are views over `read_parquet(LOCATION/<table>/account_id=*/billing_period=*/*.parquet, hive_partitioning = true, " +
+		"hive_types = {'account_id': BIGINT, 'billing_period': VARCHAR})`: every account; DuckDB binds a view when it is created and fails with \"No files found\" " +
 		"while a table has no file yet, so run `invoicelake ddl duckdb` after the first export. " +
-		"In Athena, partition projection finds every month from 2010-01 to now without MSCK REPAIR or a crawler.\n\n")
+		"In Athena, partition projection finds every month from 2010-01 to now, for the accounts the DDL lists (an enum), without MSCK REPAIR or a crawler.\n\n")
 	for _, v := range views {
 		fmt.Fprintf(&b, "### `%s`\n\n%s\n\n```sql\n%s\n```\n\n", v.Name, v.Doc, v.sql(InvoicesTable, ItemsTable))
 	}

@@ -20,13 +20,3 @@ func onlyAccount(t testing.TB, b load.Bucket) *load.Lake {
 	}
 	return load.NewLake(b, load.Options{Account: accts[0]})
 }
-
-// lakeDir opens the only account of the lake in folder dir.
-func lakeDir(t testing.TB, dir string) *load.Lake {
-	t.Helper()
-	b, err := load.NewFileBucket(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return onlyAccount(t, b)
-}
