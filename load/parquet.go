@@ -167,6 +167,9 @@ var itemsTable = table[schemas.ItemRow]{
 		{"host_name", false, func(r *schemas.ItemRow) *string { return r.HostName }},
 		{"domain_name", false, func(r *schemas.ItemRow) *string { return r.DomainName }},
 		{"location", true, func(r *schemas.ItemRow) *string { return r.Location }},
+		{"service_name", true, func(r *schemas.ItemRow) *string { return r.ServiceName }},
+		{"charge_category", true, func(r *schemas.ItemRow) *string { return r.ChargeCategory }},
+		{"charge_frequency", true, func(r *schemas.ItemRow) *string { return r.ChargeFrequency }},
 	},
 }
 

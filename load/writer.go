@@ -486,9 +486,9 @@ func checkRemote(ctx context.Context, b Bucket, key string, size int64, sum stri
 // the buffer depends on nothing the caller may reuse. ownedRowFields in
 // the tests checks that own covers every pointer field of ItemRow.
 type rowStore struct {
-	ints [3]int64
+	ints [4]int64
 	decs [9]schemas.Decimal
-	strs [5]string
+	strs [8]string
 	t    time.Time
 }
 
@@ -513,6 +513,10 @@ func (st *rowStore) own(r *schemas.ItemRow) {
 	own(&r.SetupTaxAmount, &st.decs[7])
 	own(&r.LaborTaxAmount, &st.decs[8])
 	own(&r.CreateDate, &st.t)
+	own(&r.AssociatedItemID, &st.ints[3])
+	own(&r.ServiceName, &st.strs[5])
+	own(&r.ChargeCategory, &st.strs[6])
+	own(&r.ChargeFrequency, &st.strs[7])
 }
 
 // own copies what *p points to into dst and points *p there.

@@ -22,7 +22,8 @@ func Views() []View { return append([]View(nil), views...) }
 var views = []View{
 	{
 		Name: "cost_by_service_month",
-		Doc: "Cost per billing period, account and resource service (NULL: top-level category code not in the category map). " +
+		Doc: "Cost per billing period, account and resource service (NULL: no resource service, or a top-level category code not in the category map), " +
+			"with its readable service_name (credits, bandwidth, labor... are named although they have no resource service; NULL only for unknown codes). " +
 			"total_amount includes taxes; credits on the same invoices are netted in.",
 		body: `SELECT i.billing_period,
        v.account_id,
@@ -32,34 +33,39 @@ var views = []View{
        COUNT(*) AS item_rows,
        SUM(i.total_amount) AS total_amount,
        SUM(COALESCE(i.recurring_tax_amount, 0) + COALESCE(i.one_time_tax_amount, 0)
-         + COALESCE(i.setup_tax_amount, 0) + COALESCE(i.labor_tax_amount, 0)) AS tax_amount
+         + COALESCE(i.setup_tax_amount, 0) + COALESCE(i.labor_tax_amount, 0)) AS tax_amount,
+       i.service_name
 FROM {invoice_items} i
 LEFT JOIN {invoices} v ON v.billing_period = i.billing_period AND v.invoice_id = i.invoice_id
-GROUP BY i.billing_period, v.account_id, i.resource_service`,
+GROUP BY i.billing_period, v.account_id, i.resource_service, i.service_name`,
 	},
 	{
 		Name: "top_level_item_cost",
 		Doc: "The true cost of each top-level item (a server, a guest, a storage volume...) on each invoice: " +
-			"its own amount plus all its descendants, with its category, host and resource.",
+			"its own amount, all its descendants, and the items associated with it (associatedInvoiceItemId: a software license attached to a server), " +
+			"with its category, host and resource. Grouped by rollup_item_id, so an associated item is counted with the item it is attached to, never on its own.",
 		body: `SELECT i.billing_period,
        v.account_id,
        i.invoice_id,
-       i.top_level_item_id,
-       MAX(CASE WHEN i.depth = 0 THEN i.category_code END) AS category_code,
-       MAX(CASE WHEN i.depth = 0 THEN i.category_name END) AS category_name,
-       MAX(CASE WHEN i.depth = 0 THEN i.description END) AS description,
-       MAX(CASE WHEN i.depth = 0 THEN i.host_name END) AS host_name,
-       MAX(CASE WHEN i.depth = 0 THEN i.domain_name END) AS domain_name,
-       MAX(CASE WHEN i.depth = 0 THEN i.location END) AS location,
-       MAX(i.resource_service) AS resource_service,
-       MAX(i.resource_id) AS resource_id,
-       COUNT(*) - 1 AS descendant_rows,
-       SUM(CASE WHEN i.depth = 0 THEN i.total_amount ELSE 0 END) AS own_amount,
-       SUM(CASE WHEN i.depth > 0 THEN i.total_amount ELSE 0 END) AS descendants_amount,
-       SUM(i.total_amount) AS total_amount
+       i.rollup_item_id AS top_level_item_id,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.category_code END) AS category_code,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.category_name END) AS category_name,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.description END) AS description,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.host_name END) AS host_name,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.domain_name END) AS domain_name,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.location END) AS location,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.resource_service END) AS resource_service,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.resource_id END) AS resource_id,
+       COUNT(CASE WHEN i.top_level_item_id = i.rollup_item_id AND i.depth > 0 THEN 1 END) AS descendant_rows,
+       SUM(CASE WHEN i.item_id = i.rollup_item_id THEN i.total_amount ELSE 0 END) AS own_amount,
+       SUM(CASE WHEN i.top_level_item_id = i.rollup_item_id AND i.depth > 0 THEN i.total_amount ELSE 0 END) AS descendants_amount,
+       SUM(i.total_amount) AS total_amount,
+       COUNT(CASE WHEN i.top_level_item_id <> i.rollup_item_id THEN 1 END) AS associated_rows,
+       SUM(CASE WHEN i.top_level_item_id <> i.rollup_item_id THEN i.total_amount ELSE 0 END) AS associated_amount,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.service_name END) AS service_name
 FROM {invoice_items} i
 LEFT JOIN {invoices} v ON v.billing_period = i.billing_period AND v.invoice_id = i.invoice_id
-GROUP BY i.billing_period, v.account_id, i.invoice_id, i.top_level_item_id`,
+GROUP BY i.billing_period, v.account_id, i.invoice_id, i.rollup_item_id`,
 	},
 	{
 		Name: "credits_refunds_month",

@@ -62,12 +62,13 @@ func writeTable[T any](t *testing.T, lake, table, period, name string, rows []T)
 // in 2024-04 of another account, created in March UTC.
 func writeLake(t *testing.T, lake string) {
 	srv := schemas.MustParseDecimal("100.10")
+	bm, vs := sp("Bare Metal Servers"), sp("Virtual Servers")
 	writeTable(t, lake, schemas.InvoicesTable, "2024-03", "part-0.parquet", []schemas.InvoiceRow{{
 		InvoiceID: 1, AccountID: 42, TypeCode: "RECURRING", StatusCode: "CLOSED",
 		CreateDate:         tm(t, "2024-03-31T23:30:00-05:00"),
 		ClosedDate:         ptrTime(tm(t, "2024-04-20T10:00:00Z")),
-		InvoiceTotalAmount: dp("171.85000001"), ItemCount: ip(5),
-		ItemsTotalAmount: schemas.MustParseDecimal("171.85000001"), ItemRows: 5, Reconciled: true,
+		InvoiceTotalAmount: dp("216.85000001"), ItemCount: ip(6),
+		ItemsTotalAmount: schemas.MustParseDecimal("216.85000001"), ItemRows: 6, Reconciled: true,
 		Email: sp("5f2b..."),
 	}})
 	writeTable(t, lake, schemas.InvoicesTable, "2024-03", "part-1.parquet", []schemas.InvoiceRow{{
@@ -81,23 +82,29 @@ func writeLake(t *testing.T, lake string) {
 			ResourceService: sp("SoftLayer_Hardware_Server"), ResourceID: ip(555), Description: "Dual Xeon",
 			HostName: sp("db1"), DomainName: sp("example.com"), Location: sp("dal10"),
 			RecurringFee: dp("90.09"), RecurringTaxAmount: dp("10.01"), TotalAmount: srv,
-			CreateDate: ptrTime(tm(t, "2024-03-01T00:00:00-06:00"))},
+			CreateDate: ptrTime(tm(t, "2024-03-01T00:00:00-06:00")), RollupItemID: 10, ServiceName: bm},
 		{InvoiceID: 1, ItemID: 11, ParentItemID: ip(10), TopLevelItemID: 10, Depth: 1, CategoryCode: "ram",
 			ResourceService: sp("SoftLayer_Hardware_Server"), ResourceID: ip(555), Description: "64 GB",
-			RecurringFee: dp("60.25"), TotalAmount: schemas.MustParseDecimal("60.25")},
+			RecurringFee: dp("60.25"), TotalAmount: schemas.MustParseDecimal("60.25"), RollupItemID: 10, ServiceName: bm},
 		{InvoiceID: 1, ItemID: 12, ParentItemID: ip(11), TopLevelItemID: 10, Depth: 2, CategoryCode: "ram_usage",
 			ResourceService: sp("SoftLayer_Hardware_Server"), ResourceID: ip(555), Description: "tiny",
-			OneTimeFee: dp("0.00000001"), TotalAmount: schemas.MustParseDecimal("0.00000001")},
+			OneTimeFee: dp("0.00000001"), TotalAmount: schemas.MustParseDecimal("0.00000001"), RollupItemID: 10, ServiceName: bm},
+		// a software license attached to the server: its own top-level
+		// item, rolled into the server's true cost
+		{InvoiceID: 1, ItemID: 13, TopLevelItemID: 13, CategoryCode: "software_license", Description: "SQL Server",
+			AssociatedItemID: ip(10), RollupItemID: 10, ServiceName: sp("Software Licenses"),
+			RecurringFee: dp("45"), TotalAmount: schemas.MustParseDecimal("45")},
 		{InvoiceID: 1, ItemID: 20, TopLevelItemID: 20, CategoryCode: "guest_core",
 			ResourceService: sp("SoftLayer_Virtual_Guest"), ResourceID: ip(666), Description: "2 x 2.0 GHz",
-			RecurringFee: dp("10.5"), HourlyRecurringFee: dp("0.015"), TotalAmount: schemas.MustParseDecimal("10.5")},
+			RecurringFee: dp("10.5"), HourlyRecurringFee: dp("0.015"), TotalAmount: schemas.MustParseDecimal("10.5"),
+			RollupItemID: 20, ServiceName: vs},
 		{InvoiceID: 1, ItemID: 30, TopLevelItemID: 30, CategoryCode: "mystery", Description: "unknown",
-			SetupFee: dp("1"), TotalAmount: schemas.MustParseDecimal("1")},
+			SetupFee: dp("1"), TotalAmount: schemas.MustParseDecimal("1"), RollupItemID: 30},
 	})
 	writeTable(t, lake, schemas.ItemsTable, "2024-03", "part-1.parquet", []schemas.ItemRow{
 		{InvoiceID: 2, ItemID: 40, TopLevelItemID: 40, CategoryCode: "server",
 			ResourceService: sp("SoftLayer_Hardware_Server"), ResourceID: ip(555), Description: "credit",
-			RecurringFee: dp("-5.25"), TotalAmount: schemas.MustParseDecimal("-5.25")},
+			RecurringFee: dp("-5.25"), TotalAmount: schemas.MustParseDecimal("-5.25"), RollupItemID: 40, ServiceName: bm},
 	})
 	writeTable(t, lake, schemas.InvoicesTable, "2024-04", "part-0.parquet", []schemas.InvoiceRow{{
 		InvoiceID: 3, AccountID: 43, TypeCode: "RECURRING", StatusCode: "OPEN",
@@ -109,7 +116,7 @@ func writeLake(t *testing.T, lake string) {
 	writeTable(t, lake, schemas.ItemsTable, "2024-04", "part-0.parquet", []schemas.ItemRow{
 		{InvoiceID: 3, ItemID: 50, TopLevelItemID: 50, CategoryCode: "guest_core",
 			ResourceService: sp("SoftLayer_Virtual_Guest"), ResourceID: ip(777), Description: "guest",
-			RecurringFee: dp("7.77"), TotalAmount: schemas.MustParseDecimal("7.77")},
+			RecurringFee: dp("7.77"), TotalAmount: schemas.MustParseDecimal("7.77"), RollupItemID: 50, ServiceName: vs},
 	})
 	// Bookkeeping beside the tables must never be read as data.
 	for _, d := range []string{"_manifests", "_state", "_runs"} {
@@ -203,13 +210,14 @@ func TestDuckDBViewsOverLake(t *testing.T) {
 
 	t.Run("cost_by_service_month", func(t *testing.T) {
 		got := query(t, db, `SELECT billing_period, account_id, resource_service, invoices, top_level_items, item_rows,
-			CAST(total_amount AS VARCHAR), CAST(tax_amount AS VARCHAR), typeof(total_amount)
-			FROM cost_by_service_month ORDER BY billing_period, account_id, resource_service NULLS FIRST`)
+			CAST(total_amount AS VARCHAR), CAST(tax_amount AS VARCHAR), typeof(total_amount), service_name
+			FROM cost_by_service_month ORDER BY billing_period, account_id, resource_service NULLS FIRST, service_name NULLS FIRST`)
 		want := [][]string{
-			{"2024-03", "42", "NULL", "1", "1", "1", "1.00000000", "0.00000000", "DECIMAL(38,8)"},
-			{"2024-03", "42", "SoftLayer_Hardware_Server", "2", "2", "4", "155.10000001", "10.01000000", "DECIMAL(38,8)"},
-			{"2024-03", "42", "SoftLayer_Virtual_Guest", "1", "1", "1", "10.50000000", "0.00000000", "DECIMAL(38,8)"},
-			{"2024-04", "43", "SoftLayer_Virtual_Guest", "1", "1", "1", "7.77000000", "0.00000000", "DECIMAL(38,8)"},
+			{"2024-03", "42", "NULL", "1", "1", "1", "1.00000000", "0.00000000", "DECIMAL(38,8)", "NULL"},
+			{"2024-03", "42", "NULL", "1", "1", "1", "45.00000000", "0.00000000", "DECIMAL(38,8)", "Software Licenses"},
+			{"2024-03", "42", "SoftLayer_Hardware_Server", "2", "2", "4", "155.10000001", "10.01000000", "DECIMAL(38,8)", "Bare Metal Servers"},
+			{"2024-03", "42", "SoftLayer_Virtual_Guest", "1", "1", "1", "10.50000000", "0.00000000", "DECIMAL(38,8)", "Virtual Servers"},
+			{"2024-04", "43", "SoftLayer_Virtual_Guest", "1", "1", "1", "7.77000000", "0.00000000", "DECIMAL(38,8)", "Virtual Servers"},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
@@ -219,14 +227,17 @@ func TestDuckDBViewsOverLake(t *testing.T) {
 	t.Run("top_level_item_cost", func(t *testing.T) {
 		got := query(t, db, `SELECT billing_period, account_id, invoice_id, top_level_item_id, category_code, host_name,
 			resource_service, resource_id, descendant_rows,
-			CAST(own_amount AS VARCHAR), CAST(descendants_amount AS VARCHAR), CAST(total_amount AS VARCHAR)
+			CAST(own_amount AS VARCHAR), CAST(descendants_amount AS VARCHAR), CAST(total_amount AS VARCHAR),
+			associated_rows, CAST(associated_amount AS VARCHAR)
 			FROM top_level_item_cost ORDER BY billing_period, invoice_id, top_level_item_id`)
+		// The license (item 13) is in the server's true cost, not a row of
+		// its own.
 		want := [][]string{
-			{"2024-03", "42", "1", "10", "server", "db1", "SoftLayer_Hardware_Server", "555", "2", "100.10000000", "60.25000001", "160.35000001"},
-			{"2024-03", "42", "1", "20", "guest_core", "NULL", "SoftLayer_Virtual_Guest", "666", "0", "10.50000000", "0.00000000", "10.50000000"},
-			{"2024-03", "42", "1", "30", "mystery", "NULL", "NULL", "NULL", "0", "1.00000000", "0.00000000", "1.00000000"},
-			{"2024-03", "42", "2", "40", "server", "NULL", "SoftLayer_Hardware_Server", "555", "0", "-5.25000000", "0.00000000", "-5.25000000"},
-			{"2024-04", "43", "3", "50", "guest_core", "NULL", "SoftLayer_Virtual_Guest", "777", "0", "7.77000000", "0.00000000", "7.77000000"},
+			{"2024-03", "42", "1", "10", "server", "db1", "SoftLayer_Hardware_Server", "555", "2", "100.10000000", "60.25000001", "205.35000001", "1", "45.00000000"},
+			{"2024-03", "42", "1", "20", "guest_core", "NULL", "SoftLayer_Virtual_Guest", "666", "0", "10.50000000", "0.00000000", "10.50000000", "0", "0.00000000"},
+			{"2024-03", "42", "1", "30", "mystery", "NULL", "NULL", "NULL", "0", "1.00000000", "0.00000000", "1.00000000", "0", "0.00000000"},
+			{"2024-03", "42", "2", "40", "server", "NULL", "SoftLayer_Hardware_Server", "555", "0", "-5.25000000", "0.00000000", "-5.25000000", "0", "0.00000000"},
+			{"2024-04", "43", "3", "50", "guest_core", "NULL", "SoftLayer_Virtual_Guest", "777", "0", "7.77000000", "0.00000000", "7.77000000", "0", "0.00000000"},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)

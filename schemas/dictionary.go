@@ -38,6 +38,16 @@ func DataDictionary() string {
 	b.WriteString("- **Hierarchy.** `invoice_items` has one row per item at every level. `total_amount` is the item's own fees plus taxes, children excluded, " +
 		"so `SUM(total_amount)` over any set of rows never double counts; the cost of a server with its children is the sum over its `top_level_item_id`. " +
 		"`resource_service` and `resource_id` come from the top-level item (its `categoryCode` through the category map, and its `resourceTableId`).\n")
+	b.WriteString("- **True cost.** An item associated with another one (the API's `associatedInvoiceItemId`: a `software_license` of Microsoft SQL Server " +
+		"attached to a server) is a top-level item of its own, with its own `top_level_item_id` and no resource; its rows carry `associated_item_id` and " +
+		"`rollup_item_id` = the top-level item of the item it is attached to (every other row's `rollup_item_id` is its `top_level_item_id`). " +
+		"`GROUP BY rollup_item_id` is the true cost: a server whose own row costs 0.00, with children of 612.34 and a 45.00 license, is one row of " +
+		"`top_level_item_cost` with `own_amount` 0.00, `descendants_amount` 612.34, `associated_amount` 45.00 and `total_amount` 657.34 " +
+		"(`SELECT top_level_item_id, host_name, total_amount, associated_amount FROM top_level_item_cost WHERE associated_rows > 0`).\n")
+	b.WriteString("- **Classification.** Every item row has a `service_name` (the category map's readable name: `Virtual Servers` for `SoftLayer_Virtual_Guest`, " +
+		"`Service Credits`, `Bandwidth`, `Labor`... for the everyday codes without a resource; NULL only for an unknown code), and FOCUS's `charge_category` " +
+		"(Credit, Adjustment, Tax, Usage, Purchase) and `charge_frequency` (One-Time, Usage-Based, Recurring), from the item's fees, its hourly rate, " +
+		"its create date and its invoice's type and closed date (the rules are in each column's description).\n")
 	b.WriteString("- **Reconciliation.** Per invoice, the sum of the items' `total_amount` and the breakdowns (recurring, recurring tax, one-time = one-time + setup + labor, " +
 		"one-time tax, pre-tax) are compared exactly with the totals the API sent, and the row count with `item_count`. A total the API did not send is not checked. " +
 		"Under `reconcile: mark` an invoice that does not match is published with `reconciled = false` and `reconcile_issues`; under `reconcile: fail` the run fails.\n")

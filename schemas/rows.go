@@ -86,4 +86,26 @@ type ItemRow struct {
 	TotalAmount        Decimal  `parquet:"total_amount,decimal(8:18)" doc:"Fees plus taxes of this item (recurring, one-time, setup, labor and their taxes; NULL counts as 0), children excluded, so SUM(total_amount) never double counts."`
 
 	CreateDate *time.Time `parquet:"create_date,optional,timestamp(microsecond)" doc:"When the item was created, as a UTC instant."`
+
+	// Schema version 2: true cost with associated items, a readable
+	// service name, the FOCUS charge category and frequency.
+	AssociatedItemID *int64  `parquet:"associated_item_id,optional" doc:"The item this one is associated with (associatedInvoiceItemId), e.g. a software license attached to a server; NULL for most items."`
+	RollupItemID     int64   `parquet:"rollup_item_id" doc:"The top-level item whose true cost includes this row: top_level_item_id, or, when that top-level item is associated with another item of the invoice (a license attached to a server), the top-level item of the item it is attached to. GROUP BY rollup_item_id gives the true cost of each resource."`
+	ServiceName      *string `parquet:"service_name,optional,dict" doc:"Readable name of the service (e.g. Virtual Servers for SoftLayer_Virtual_Guest), or of the kind of charge for a top-level code without a resource (Service Credits, Bandwidth, Labor); from the category map; NULL when the top-level category code is unknown."`
+	ChargeCategory   *string `parquet:"charge_category,optional,dict" doc:"FOCUS ChargeCategory of the item: Credit (CREDIT, REFUND or MANUAL_PAYMENT_CREDIT invoice, the credit code, or a negative total), Adjustment (created after its invoice closed), Tax (taxes only), Usage (hourly: billed in arrears by the hour) or Purchase."`
+	ChargeFrequency  *string `parquet:"charge_frequency,optional,dict" doc:"FOCUS ChargeFrequency of the item: One-Time (credits, adjustments, one-time, setup and labor fees), Usage-Based (hourly) or Recurring (a monthly recurring fee, or a zero-cost part of a monthly resource on a RECURRING or NEW invoice)."`
 }
+
+// The values of ItemRow.ChargeCategory and ItemRow.ChargeFrequency (FOCUS
+// 1.2's allowed values).
+const (
+	ChargeUsage      = "Usage"
+	ChargePurchase   = "Purchase"
+	ChargeTax        = "Tax"
+	ChargeCredit     = "Credit"
+	ChargeAdjustment = "Adjustment"
+
+	FrequencyOneTime    = "One-Time"
+	FrequencyRecurring  = "Recurring"
+	FrequencyUsageBased = "Usage-Based"
+)

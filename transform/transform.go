@@ -151,6 +151,7 @@ func (t *Transformer) Stream(inv schemas.Invoice, x *Index) (*Stream, error) {
 		return nil, fmt.Errorf("transform: invoice %d: index already streamed", inv.ID)
 	}
 	cat := t.categorize(x)
+	x.inv = invoiceInfo{typeCode: inv.TypeCode, closed: utcPtr(inv.ClosedDate)}
 	if err := x.resolve(nil); err != nil {
 		return nil, err
 	}
@@ -216,6 +217,7 @@ func (t *Transformer) categorize(x *Index) categorized {
 	x.cats = make([]codeCat, len(x.codes))
 	for k, code := range x.codes {
 		x.cats[k].svc, x.cats[k].known = t.cats.lookup(code)
+		x.cats[k].name, _ = t.cats.name(code)
 	}
 	for i := range x.nodes {
 		nd := &x.nodes[i]
