@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,9 +80,39 @@ func (s S3) Load() load.S3Config {
 type Transform struct {
 	CategoriesFile   string `yaml:"categories_file"`   // overrides/extends the embedded map
 	StrictCategories bool   `yaml:"strict_categories"` // fail on an unknown top-level category code
-	PII              string `yaml:"pii"`               // drop (default), hash or keep
-	PIIKeyEnv        string `yaml:"pii_key_env"`       // env var holding the HMAC key for pii: hash
-	Reconcile        string `yaml:"reconcile"`         // mark (default) or fail
+	PII              string `yaml:"pii"`               // drop (default), hash or keep: the contact columns pii_columns does not name
+	// PIIColumns overrides pii per contact column (country: keep, email:
+	// hash...); the defaults keep country and state.
+	PIIColumns map[string]string `yaml:"pii_columns"`
+	PIIKeyEnv  string            `yaml:"pii_key_env"` // env var holding the HMAC key for pii: hash
+	Reconcile  string            `yaml:"reconcile"`   // mark (default) or fail
+}
+
+// PIIColumnPolicies returns pii_columns as transform takes them.
+func (t Transform) PIIColumnPolicies() map[string]transform.PIIPolicy {
+	out := make(map[string]transform.PIIPolicy, len(t.PIIColumns))
+	for c, p := range t.PIIColumns {
+		out[c] = transform.PIIPolicy(p)
+	}
+	return out
+}
+
+// PIIHashes reports whether a contact column is hashed (the key is then
+// required).
+func (t Transform) PIIHashes() bool {
+	if t.PII == string(transform.PIIHash) {
+		for _, c := range transform.ContactColumns {
+			if _, set := t.PIIColumns[c]; !set {
+				return true
+			}
+		}
+	}
+	for _, p := range t.PIIColumns {
+		if p == string(transform.PIIHash) {
+			return true
+		}
+	}
+	return false
 }
 
 // Incremental controls `run`.
@@ -143,9 +174,10 @@ func Default() Config {
 		},
 		Lake: Lake{Location: "./lake", Lease: Duration(time.Minute), LockWait: Duration(5 * time.Minute), MaxPeriods: 240},
 		Transform: Transform{
-			PII:       string(transform.PIIDrop),
-			PIIKeyEnv: "INVOICELAKE_PII_KEY",
-			Reconcile: string(transform.ReconcileMark),
+			PII:        string(transform.PIIDrop),
+			PIIColumns: defaultPIIColumns(),
+			PIIKeyEnv:  "INVOICELAKE_PII_KEY",
+			Reconcile:  string(transform.ReconcileMark),
 		},
 		Incremental: Incremental{LookbackPeriods: 3, SafetyMargin: Duration(48 * time.Hour)},
 		Schedule: Schedule{
@@ -155,6 +187,14 @@ func Default() Config {
 		},
 		Log: Log{Level: "info", Format: "auto"},
 	}
+}
+
+func defaultPIIColumns() map[string]string {
+	out := map[string]string{}
+	for c, p := range transform.DefaultPIIColumns() {
+		out[c] = string(p)
+	}
+	return out
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
@@ -325,8 +365,18 @@ func (c Config) Validate() error {
 	default:
 		bad("transform.pii", "%q: want drop, hash or keep", c.Transform.PII)
 	}
-	if c.Transform.PII == "hash" && c.Transform.PIIKeyEnv == "" {
-		bad("transform.pii_key_env", "is required when transform.pii is hash")
+	for col, p := range c.Transform.PIIColumns {
+		if !slices.Contains(transform.ContactColumns, col) {
+			bad("transform.pii_columns", "%q: want one of %s", col, strings.Join(transform.ContactColumns, ", "))
+		}
+		switch transform.PIIPolicy(p) {
+		case transform.PIIDrop, transform.PIIHash, transform.PIIKeep:
+		default:
+			bad("transform.pii_columns."+col, "%q: want drop, hash or keep", p)
+		}
+	}
+	if c.Transform.PIIHashes() && c.Transform.PIIKeyEnv == "" {
+		bad("transform.pii_key_env", "is required when transform.pii or a transform.pii_columns entry is hash")
 	}
 	switch transform.ReconcilePolicy(c.Transform.Reconcile) {
 	case transform.ReconcileMark, transform.ReconcileFail:

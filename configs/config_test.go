@@ -2,6 +2,7 @@ package configs
 
 import (
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func TestParseExample(t *testing.T) {
 	def := Default()
 	def.Source.Username = cfg.Source.Username
 	def.Incremental.StartPeriod = cfg.Incremental.StartPeriod
-	if cfg != def {
+	if !reflect.DeepEqual(cfg, def) {
 		t.Errorf("example.yaml drifted from Default():\n got %+v\nwant %+v", cfg, def)
 	}
 }
@@ -32,7 +33,7 @@ func TestParseEmptyIsDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg != Default() {
+	if !reflect.DeepEqual(cfg, Default()) {
 		t.Errorf("got %+v, want defaults", cfg)
 	}
 }
@@ -50,6 +51,9 @@ func TestParseErrors(t *testing.T) {
 		{"bad location", "lake:\n  location: gs://b/p\n", "lake.location"},
 		{"bad sse", "lake:\n  s3:\n    sse: yes-please\n", `lake.s3: load: s3 sse "yes-please"`},
 		{"bad pii", "transform:\n  pii: blur\n", "transform.pii"},
+		{"bad pii column", "transform:\n  pii_columns:\n    phone: keep\n", `transform.pii_columns: "phone"`},
+		{"bad pii column policy", "transform:\n  pii_columns:\n    email: blur\n", "transform.pii_columns.email"},
+		{"hash column without key env", "transform:\n  pii_key_env: \"\"\n  pii_columns:\n    email: hash\n", "transform.pii_key_env"},
 		{"bad reconcile", "transform:\n  reconcile: maybe\n", "transform.reconcile"},
 		{"bad start", "incremental:\n  start_period: 2024-13\n", "incremental.start_period"},
 		{"bad level", "log:\n  level: loud\n", "log.level"},
@@ -154,5 +158,27 @@ func TestValidateRefusals(t *testing.T) {
 		if err := c.Validate(); err != nil {
 			t.Errorf("Validate(%q): %v", ok, err)
 		}
+	}
+}
+
+// TestPIIColumns: the defaults keep the country and the state; a file's
+// pii_columns override and extend them, column by column.
+func TestPIIColumns(t *testing.T) {
+	if got := Default().Transform.PIIColumns; !reflect.DeepEqual(got, map[string]string{"country": "keep", "state": "keep"}) {
+		t.Errorf("default pii_columns %v", got)
+	}
+	c, err := Parse([]byte("transform:\n  pii_columns:\n    country: drop\n    email: hash\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"country": "drop", "state": "keep", "email": "hash"}
+	if !reflect.DeepEqual(c.Transform.PIIColumns, want) {
+		t.Errorf("got %v, want %v", c.Transform.PIIColumns, want)
+	}
+	if !c.Transform.PIIHashes() {
+		t.Errorf("a hashed column: PIIHashes false")
+	}
+	if Default().Transform.PIIHashes() {
+		t.Errorf("the defaults hash nothing")
 	}
 }

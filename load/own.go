@@ -19,10 +19,10 @@ import (
 // files an older release left without a journal, whose content hashes to
 // their name); everything else in the location is left alone.
 var (
-	dataKeyRE = regexp.MustCompile(`^(` + regexp.QuoteMeta(schemas.InvoicesTable) + `|` + regexp.QuoteMeta(schemas.ItemsTable) +
+	dataKeyRE = regexp.MustCompile(`^(` + alternation(tableDirs) +
 		`)/billing_period=(\d{4}-\d{2})/part-\d{5,}-([0-9a-f]{16})\.parquet$`)
 	stagedKeyRE = regexp.MustCompile(`^` + StagingDir + `/[A-Za-z0-9._-]{1,64}/billing_period=\d{4}-\d{2}/(` +
-		regexp.QuoteMeta(schemas.InvoicesTable) + `|` + regexp.QuoteMeta(schemas.ItemsTable) + `)/part-\d{5,}-[0-9a-f]{16}\.parquet$`)
+		alternation(tableDirs) + `)/part-\d{5,}-[0-9a-f]{16}\.parquet$`)
 	journalKeyRE  = regexp.MustCompile(`^` + StagingDir + `/([A-Za-z0-9._-]{1,64})/billing_period=(\d{4}-\d{2})/` + journalName + `$`)
 	manifestKeyRE = regexp.MustCompile(`^` + ManifestsDir + `/billing_period=(\d{4}-\d{2})\.json$`)
 	lockKeyRE     = regexp.MustCompile(`^` + LockDir + `/(lake|takeover-[0-9a-f]{32})\.json$`)
@@ -30,6 +30,15 @@ var (
 )
 
 const journalName = "journal.json"
+
+// alternation is a regular expression matching any of names.
+func alternation(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = regexp.QuoteMeta(n)
+	}
+	return strings.Join(q, "|")
+}
 
 // dataKey parses a data file's key.
 func dataKey(key string) (table string, p schemas.Period, ok bool) {

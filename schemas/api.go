@@ -28,6 +28,34 @@ type Invoice struct {
 	ItemCount                      *int64
 
 	Contact Contact
+
+	// The datatype's remaining properties (schema version 2), named as the
+	// API and softlayer-go name them.
+	ClaimedTaxExemptTxFlag   *bool    // claimedTaxExemptTxFlag: tax exempt when the invoice was created
+	DocumentsGeneratedFlag   *bool    // documentsGeneratedFlag
+	DetailedPdfGeneratedFlag *bool    // detailedPdfGeneratedFlag
+	PurchaseOrderNumber      *string  // purchaseOrderNumber
+	TaxStatusID              *int64   // taxStatusId
+	TaxTypeID                *int64   // taxTypeId
+	Amount                   *Decimal // amount: "the amount of this invoice"
+	Payment                  *Decimal // payment: the total payment made on this invoice
+	PaymentCount             *int64   // paymentCount
+	SellerRegistration       *string  // sellerRegistration
+	TaxMessage               *string  // taxMessage
+	TaxType                  *string  // taxType.keyName
+	ExchangeRate             *Decimal // localCurrencyExchangeRate.rate
+	LocalCurrency            *string  // localCurrencyExchangeRate.localCurrency.keyName
+	TaxInfoTaxAmount         *Decimal // taxInfo.totalTaxAmountToCurrency
+	TaxInfoReported          *bool    // taxInfo.reportedFlag
+	Payments                 []Payment
+}
+
+// Payment is a SoftLayer_Billing_Invoice_Receivable_Payment: one payment
+// of an invoice (the API gives it no id).
+type Payment struct {
+	Amount     *Decimal
+	CreateDate *time.Time
+	TypeCode   string // CREDIT_CARD, WIRE, ACH, PAYPAL...
 }
 
 // Contact is the account contact copied onto an invoice at creation. It is

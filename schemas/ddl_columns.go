@@ -128,6 +128,11 @@ var tables = sync.OnceValue(func() []Table {
 			Doc:     "One row per invoice item at every level of the hierarchy, parents before children. total_amount excludes children, so SUM(total_amount) never double counts; resource_service and resource_id come from the top-level item.",
 			Columns: columnsOf(reflect.TypeFor[ItemRow]()),
 		},
+		{
+			Name:    PaymentsTable,
+			Doc:     "One row per payment of an invoice (getPayments: amount, type, date), in the billing period of the invoice and replaced with it. Payments have no id of their own: payment_index numbers those of an invoice.",
+			Columns: columnsOf(reflect.TypeFor[PaymentRow]()),
+		},
 	}
 })
 

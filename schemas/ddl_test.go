@@ -92,12 +92,13 @@ func TestAthenaMatchesParquet(t *testing.T) {
 	want := map[string][][2]string{
 		schemas.InvoicesTable: athenaColumns(t, parquet.SchemaOf(schemas.InvoiceRow{})),
 		schemas.ItemsTable:    athenaColumns(t, parquet.SchemaOf(schemas.ItemRow{})),
+		schemas.PaymentsTable: athenaColumns(t, parquet.SchemaOf(schemas.PaymentRow{})),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Athena columns (-parquet +ddl):\n%s", diff)
 	}
-	if n := strings.Count(ddl, "PARTITIONED BY (`billing_period` string"); n != 2 {
-		t.Errorf("got %d tables partitioned by billing_period string, want 2", n)
+	if n := strings.Count(ddl, "PARTITIONED BY (`billing_period` string"); n != 3 {
+		t.Errorf("got %d tables partitioned by billing_period string, want 3", n)
 	}
 }
 
@@ -159,6 +160,7 @@ func TestColumnsMatchParquet(t *testing.T) {
 	rows := map[string]*parquet.Schema{
 		schemas.InvoicesTable: parquet.SchemaOf(schemas.InvoiceRow{}),
 		schemas.ItemsTable:    parquet.SchemaOf(schemas.ItemRow{}),
+		schemas.PaymentsTable: parquet.SchemaOf(schemas.PaymentRow{}),
 	}
 	tables := schemas.Tables()
 	if len(tables) != len(rows) {

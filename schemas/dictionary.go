@@ -24,10 +24,10 @@ func DataDictionary() string {
 	b.WriteString("```\n\n")
 
 	b.WriteString("## Conventions\n\n")
-	fmt.Fprintf(&b, "- **Partitioning.** Both tables are Hive-partitioned by `%s` (a string, `YYYY-MM`), which lives in the folder name only, never in the files. "+
+	fmt.Fprintf(&b, "- **Partitioning.** `invoices`, `invoice_items` and `invoice_payments` are Hive-partitioned by `%s` (a string, `YYYY-MM`), which lives in the folder name only, never in the files. "+
 		"It is the calendar month of the invoice `create_date` **in the UTC offset the API reported**, not in UTC: "+
 		"`2024-03-31T23:30:00-05:00` belongs to `2024-03` although it is April in UTC, and `2024-04-01T00:30:00+02:00` belongs to `2024-04`. "+
-		"An invoice's items live in its invoice's partition. A period is the unit of replacement: a rerun replaces it whole.\n", PartitionColumn)
+		"An invoice's items and payments live in its invoice's partition. A period is the unit of replacement: a rerun replaces it whole.\n", PartitionColumn)
 	fmt.Fprintf(&b, "- **Money** is exact: Parquet `INT64 DECIMAL(%d,%d)`, `decimal(%d,%d)` in Athena and DuckDB, for the life of the tables. "+
 		"A value the API sends that does not fit (more than %d fractional digits or 10 integer digits) is an error, never rounded. Amounts are USD as the API reports them.\n",
 		MoneyPrecision, MoneyScale, MoneyPrecision, MoneyScale, MoneyScale)
@@ -51,7 +51,9 @@ func DataDictionary() string {
 	b.WriteString("- **Reconciliation.** Per invoice, the sum of the items' `total_amount` and the breakdowns (recurring, recurring tax, one-time = one-time + setup + labor, " +
 		"one-time tax, pre-tax) are compared exactly with the totals the API sent, and the row count with `item_count`. A total the API did not send is not checked. " +
 		"Under `reconcile: mark` an invoice that does not match is published with `reconciled = false` and `reconcile_issues`; under `reconcile: fail` the run fails.\n")
-	b.WriteString("- **PII.** The contact columns follow the `pii` policy: `drop` (default) writes NULL; `hash` writes the lowercase hex HMAC-SHA256 of the value " +
+	b.WriteString("- **PII.** Each contact column follows its policy: `transform.pii_columns` names it per column, `transform.pii` (default `drop`) covers the others. " +
+		"The defaults keep `country` and `state` (two-letter codes that cost reports by region need and that identify no one) and drop the names, address, " +
+		"city, postal code, email and phones. `drop` writes NULL; `hash` writes the lowercase hex HMAC-SHA256 of the value " +
 		"with a secret key from the environment (equal values give equal digests, so they can still be grouped and joined); `keep` writes the value. Empty values are NULL under every policy.\n\n")
 
 	for _, t := range tables() {

@@ -6,6 +6,12 @@ import "time"
 const (
 	InvoicesTable = "invoices"
 	ItemsTable    = "invoice_items"
+	PaymentsTable = "invoice_payments"
+
+	// The tables of account snapshots, partitioned by snapshot date.
+	SnapshotsTable        = "account_snapshots"
+	NextInvoiceItemsTable = "next_invoice_items"
+	BillingItemsTable     = "billing_items"
 )
 
 // InvoiceRow is one row of the invoices table: one per invoice. The
@@ -51,6 +57,40 @@ type InvoiceRow struct {
 	Email       *string `parquet:"email,optional" doc:"Contact email address. PII policy applies."`
 	OfficePhone *string `parquet:"office_phone,optional" doc:"Contact office phone. PII policy applies."`
 	FaxPhone    *string `parquet:"fax_phone,optional" doc:"Contact fax phone. PII policy applies."`
+
+	// Schema version 2: the datatype's remaining properties and the
+	// archived invoice document.
+	ClaimedTaxExempt     *bool    `parquet:"claimed_tax_exempt,optional" doc:"Whether the account was exempt from taxes when the invoice was created (claimedTaxExemptTxFlag)."`
+	DocumentsGenerated   *bool    `parquet:"documents_generated,optional" doc:"Whether the invoice documents (PDF, Excel) are generated (documentsGeneratedFlag); true once the invoice is closed."`
+	DetailedPDFGenerated *bool    `parquet:"detailed_pdf_generated,optional" doc:"Whether the detailed PDF has been generated (detailedPdfGeneratedFlag)."`
+	PurchaseOrderNumber  *string  `parquet:"purchase_order_number,optional" doc:"The purchase order number on the invoice (purchaseOrderNumber); NULL when none."`
+	TaxStatusID          *int64   `parquet:"tax_status_id,optional" doc:"The invoice tax status id (taxStatusId)."`
+	TaxTypeID            *int64   `parquet:"tax_type_id,optional" doc:"The invoice tax type id (taxTypeId)."`
+	Amount               *Decimal `parquet:"amount,optional,decimal(8:18)" doc:"The amount of this invoice (amount), as the API reports it beside invoice_total_amount."`
+	PaymentAmount        *Decimal `parquet:"payment_amount,optional,decimal(8:18)" doc:"The total payment made on this invoice (payment); its payments are in invoice_payments."`
+	PaymentCount         *int64   `parquet:"payment_count,optional" doc:"Number of payments of the invoice (paymentCount)."`
+	SellerRegistration   *string  `parquet:"seller_registration,optional" doc:"The seller tax registration (sellerRegistration)."`
+	TaxMessage           *string  `parquet:"tax_message,optional" doc:"The message explaining the tax treatment of the invoice (taxMessage)."`
+	TaxType              *string  `parquet:"tax_type,optional,dict" doc:"The strategy used to calculate tax on the invoice (taxType.keyName), e.g. SALES_TAX."`
+	ExchangeRate         *Decimal `parquet:"exchange_rate,optional,decimal(8:18)" doc:"Exchange rate used for billing the invoice (localCurrencyExchangeRate.rate): local currency units per USD."`
+	LocalCurrency        *string  `parquet:"local_currency,optional,dict" doc:"The local currency of the exchange rate (localCurrencyExchangeRate.localCurrency.keyName), e.g. USD or EUR."`
+	TaxInLocalCurrency   *Decimal `parquet:"tax_in_local_currency,optional,decimal(8:18)" doc:"The tax of the official tax record, in the local currency (taxInfo.totalTaxAmountToCurrency)."`
+	TaxReported          *bool    `parquet:"tax_reported,optional" doc:"Whether the official tax record has been reported (taxInfo.reportedFlag)."`
+	DocumentKey          *string  `parquet:"document_key,optional" doc:"Key of the archived invoice PDF (getPdf) relative to the lake location, e.g. documents/billing_period=2025-03/70088137.pdf; NULL when documents are not archived or the invoice is not closed."`
+	DocumentSHA256       *string  `parquet:"document_sha256,optional" doc:"Lowercase hex SHA-256 of the archived PDF; NULL with document_key."`
+	DocumentBytes        *int64   `parquet:"document_bytes,optional" doc:"Size of the archived PDF in bytes; NULL with document_key."`
+}
+
+// PaymentRow is one row of the invoice_payments table: one payment of an
+// invoice (SoftLayer_Billing_Invoice::getPayments), in the invoice's
+// billing period and replaced with it.
+type PaymentRow struct {
+	InvoiceID    int64      `parquet:"invoice_id" doc:"Invoice the payment is for (invoices.invoice_id)."`
+	PaymentIndex int64      `parquet:"payment_index" doc:"Position of the payment among the payments of its invoice (0, 1...), ordered by create_date, amount and type_code: the API gives payments no id."`
+	AccountID    int64      `parquet:"account_id" doc:"SoftLayer account id of the invoice."`
+	Amount       *Decimal   `parquet:"amount,optional,decimal(8:18)" doc:"Amount paid (USD)."`
+	TypeCode     string     `parquet:"type_code,dict" doc:"How it was paid (typeCode), e.g. CREDIT_CARD, WIRE, ACH, PAYPAL."`
+	CreateDate   *time.Time `parquet:"create_date,optional,timestamp(microsecond)" doc:"When the payment was made, as a UTC instant."`
 }
 
 // ItemRow is one row of the invoice_items table: one per invoice item at

@@ -118,3 +118,43 @@ func TestRollup(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestInvoiceProperties: the datatype's remaining properties reach the
+// invoices row as the API sent them, and the payments become rows in a
+// stable order, numbered from 0, with UTC times.
+func TestInvoiceProperties(t *testing.T) {
+	yes := true
+	p1 := mustTime("2024-03-14T10:00:00-05:00")
+	p0 := mustTime("2024-03-10T10:00:00-05:00")
+	inv := schemas.Invoice{ID: 7, AccountID: 42, TypeCode: "RECURRING", CreateDate: mustTime("2024-03-04T00:17:00-06:00"),
+		DocumentsGeneratedFlag: &yes, PurchaseOrderNumber: str("PO-2024-1234"), Amount: dec("10"), Payment: dec("10"),
+		PaymentCount: i64(2), TaxType: str("SALES_TAX"), ExchangeRate: dec(".9183"), LocalCurrency: str("EUR"),
+		TaxInfoTaxAmount: dec(".76"), TaxInfoReported: &yes,
+		Payments: []schemas.Payment{{Amount: dec("6"), CreateDate: &p1, TypeCode: "WIRE"}, {Amount: dec("4"), CreateDate: &p0, TypeCode: "WIRE"}},
+	}
+	res, err := newT(t, Options{}).Invoice(inv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Invoice
+	if !*r.DocumentsGenerated || *r.PurchaseOrderNumber != "PO-2024-1234" || r.Amount.String() != "10" || *r.PaymentCount != 2 ||
+		*r.TaxType != "SALES_TAX" || r.ExchangeRate.String() != "0.9183" || *r.LocalCurrency != "EUR" ||
+		r.TaxInLocalCurrency.String() != "0.76" || !*r.TaxReported || r.PaymentAmount.String() != "10" || r.ClaimedTaxExempt != nil {
+		t.Errorf("got %+v", r)
+	}
+	u0, u1 := p0.UTC(), p1.UTC()
+	want := []schemas.PaymentRow{
+		{InvoiceID: 7, PaymentIndex: 0, AccountID: 42, Amount: dec("4"), TypeCode: "WIRE", CreateDate: &u0},
+		{InvoiceID: 7, PaymentIndex: 1, AccountID: 42, Amount: dec("6"), TypeCode: "WIRE", CreateDate: &u1},
+	}
+	got := PaymentRows(&inv)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("payments (-want +got):\n%s", diff)
+	}
+	if got[0].CreateDate.Location() != time.UTC {
+		t.Errorf("payment time not in UTC")
+	}
+	if PaymentRows(&schemas.Invoice{ID: 8}) != nil {
+		t.Errorf("an invoice without payments has payment rows")
+	}
+}

@@ -324,8 +324,8 @@ func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas
 		if err != nil {
 			return fmt.Errorf("verify: read period %s: %w", per, err)
 		}
-		var invoices, items int64
-		var total schemas.Sum
+		var invoices, items, payments int64
+		var total, paid schemas.Sum
 		for inv, err := range p.client.Invoices(ctx, extract.InvoiceQuery{Window: schemas.Window{From: per, To: per}}) {
 			if err != nil {
 				return fmt.Errorf("verify: period %s: %w", per, err)
@@ -337,8 +337,15 @@ func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas
 			if inv.InvoiceTotalAmount != nil {
 				total.Add(*inv.InvoiceTotalAmount)
 			}
+			for _, pay := range inv.Payments {
+				payments++
+				if pay.Amount != nil {
+					paid.Add(*pay.Amount)
+				}
+			}
 		}
-		ok := got.Invoices == invoices && got.Items == items && got.InvoiceTotal.Cmp(&total) == 0 && got.DistinctItemIDs == got.Items
+		ok := got.Invoices == invoices && got.Items == items && got.InvoiceTotal.Cmp(&total) == 0 && got.DistinctItemIDs == got.Items &&
+			got.Payments == payments && got.PaymentsTotal.Cmp(&paid) == 0
 		before := ps.count
 		if err := checkPeriodRows(ctx, p, per, ps); err != nil {
 			return fmt.Errorf("verify: period %s: %w", per, err)
@@ -355,7 +362,8 @@ func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas
 			bad++
 			p.log.Error("period does not match the API", "period", per, "lake_invoices", got.Invoices, "api_invoices", invoices,
 				"lake_items", got.Items, "api_items", items, "lake_total", got.InvoiceTotal.String(), "api_total", total.String(),
-				"distinct_item_ids", got.DistinctItemIDs, "row_problems", ps.count-before)
+				"distinct_item_ids", got.DistinctItemIDs, "lake_payments", got.Payments, "api_payments", payments,
+				"lake_payments_total", got.PaymentsTotal.String(), "api_payments_total", paid.String(), "row_problems", ps.count-before)
 		}
 		fmt.Fprintf(m.Stdout, "%-8s %-22s %-22s %-40s %s\n", per,
 			fmt.Sprintf("%d/%d", got.Invoices, invoices), fmt.Sprintf("%d/%d", got.Items, items),
@@ -364,9 +372,9 @@ func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas
 	if bad > 0 {
 		return fmt.Errorf("verify: %d of %d periods differ, %d row problems (rerun `invoicelake export` for them): %w", bad, len(periods), ps.count, ErrMismatch)
 	}
-	what := "counts, totals and row rules"
+	what := "counts, totals, payments and row rules"
 	if deep {
-		what = "counts, totals, row rules and every column of every row"
+		what = "counts, totals, payments, row rules and every column of every row"
 	}
 	fmt.Fprintf(m.Stdout, "all %d periods match the API (%s)\n", len(periods), what)
 	return nil

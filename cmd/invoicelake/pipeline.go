@@ -74,10 +74,10 @@ func (m *Main) transformer(cfg configs.Config) (*transform.Transformer, error) {
 		cats.Merge(user)
 	}
 	var key []byte
-	if cfg.Transform.PII == "hash" {
+	if cfg.Transform.PIIHashes() {
 		v, ok := m.LookupEnv(cfg.Transform.PIIKeyEnv)
 		if !ok || len(v) < transform.MinPIIKeyLen {
-			return nil, usageErrorf("transform.pii is hash: set %s to a secret key of at least %d characters", cfg.Transform.PIIKeyEnv, transform.MinPIIKeyLen)
+			return nil, usageErrorf("transform.pii (or a transform.pii_columns entry) is hash: set %s to a secret key of at least %d characters", cfg.Transform.PIIKeyEnv, transform.MinPIIKeyLen)
 		}
 		key = []byte(v)
 	}
@@ -85,6 +85,7 @@ func (m *Main) transformer(cfg configs.Config) (*transform.Transformer, error) {
 		Categories:       cats,
 		StrictCategories: cfg.Transform.StrictCategories,
 		PII:              transform.PIIPolicy(cfg.Transform.PII),
+		PIIColumns:       cfg.Transform.PIIColumnPolicies(),
 		PIIKey:           key,
 		Reconcile:        transform.ReconcilePolicy(cfg.Transform.Reconcile),
 	})
@@ -222,6 +223,9 @@ func (p *pipeline) invoice(w *load.PeriodWriter, iw extract.InvoiceWithItems) (*
 			}
 		}
 	})
+	if err == nil {
+		err = w.AddPayments(transform.PaymentRows(&iw.Invoice))
+	}
 	return s, err
 }
 
