@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,9 @@ type DecodeError struct {
 }
 
 func (e *DecodeError) Error() string {
+	if e.Invoice == 0 && e.Item != 0 {
+		return fmt.Sprintf("extract: decode billing item=%d field %s value %q: %v", e.Item, e.Field, e.Value, e.Err)
+	}
 	if e.Item != 0 {
 		return fmt.Sprintf("extract: decode invoice=%d item=%d field %s value %q: %v", e.Invoice, e.Item, e.Field, e.Value, e.Err)
 	}
@@ -736,6 +740,10 @@ func decodeObjectWith[T any](l *lexer, fl *fieldList[T], v *T, st valueStore, fe
 		case kindIntPtr:
 			*f.ip(v), err = l.readIntPtr(fe, f.errName(), slot(st.ints, f.slot))
 		case kindDecimal:
+			if f.float {
+				*f.d(v), err = l.readFloatDecimal(fe, f.errName())
+				break
+			}
 			*f.d(v), err = l.readDecimal(fe, f.errName(), slot(st.decs, f.slot))
 		case kindString:
 			*f.s(v), _, err = l.readString(fe, f.errName())
@@ -773,6 +781,62 @@ func decodeObjectWith[T any](l *lexer, fl *fieldList[T], v *T, st valueStore, fe
 		}
 	}
 	return seen, err
+}
+
+// readFloatDecimal reads a float-typed amount: a string exactly, a JSON
+// number exactly when it has at most 8 decimals and rounded half to even
+// to 8 decimals otherwise (a binary float's digits beyond are noise). A
+// value out of DECIMAL(18,8)'s range is an error, as readDecimal's.
+func (l *lexer) readFloatDecimal(fe *fieldErr, field string) (*schemas.Decimal, error) {
+	start := l.pos
+	if l.peek() != '-' && (l.peek() < '0' || l.peek() > '9') {
+		return l.readDecimal(fe, field, nil)
+	}
+	text, err := l.number()
+	if err != nil {
+		return nil, err
+	}
+	if d, perr := schemas.ParseDecimal(string(text)); perr == nil {
+		return &d, nil
+	}
+	if len(text) > 64 {
+		fe.set(field, text, errNotNumber)
+		return nil, nil
+	}
+	r, ok := new(big.Rat).SetString(string(text))
+	if !ok {
+		fe.set(field, l.data[start:l.pos], errNotNumber)
+		return nil, nil
+	}
+	units := new(big.Rat).Mul(r, big.NewRat(100_000_000, 1))
+	q := roundHalfEven(units)
+	if !q.IsInt64() {
+		fe.set(field, text, schemas.ErrDecimalRange)
+		return nil, nil
+	}
+	d := schemas.DecimalFromUnits(q.Int64())
+	if _, perr := schemas.ParseDecimal(d.String()); perr != nil {
+		fe.set(field, text, perr)
+		return nil, nil
+	}
+	return &d, nil
+}
+
+// roundHalfEven rounds r to an integer, ties to even.
+func roundHalfEven(r *big.Rat) *big.Int {
+	n, d := r.Num(), r.Denom()
+	q, m := new(big.Int).QuoRem(n, d, new(big.Int)) // truncated
+	twice := new(big.Int).Abs(m)
+	twice.Lsh(twice, 1)
+	switch c := twice.Cmp(d); {
+	case c > 0 || (c == 0 && q.Bit(0) == 1):
+		if n.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	return q
 }
 
 // readBool reads a flag: true/false, 1/0, or their strings.

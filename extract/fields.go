@@ -63,6 +63,10 @@ type field[T any] struct {
 	// intern: values repeat across items (codes, names); decoders may
 	// share one string for equal values.
 	intern bool
+	// float, on a kindDecimal field, marks a float-typed property: a JSON
+	// number with more than 8 decimals is rounded (half to even) instead
+	// of refused; strings stay exact.
+	float bool
 }
 
 // maskName is the field's entry in an object mask.
@@ -204,6 +208,13 @@ func intPtrF[T any](name string, get func(*T) **int64) field[T] {
 
 func decF[T any](name string, get func(*T) **schemas.Decimal) field[T] {
 	return field[T]{name: name, kind: kindDecimal, d: get, keys: true}
+}
+
+// decFloatF is a float-typed amount (see field.float).
+func decFloatF[T any](name string, get func(*T) **schemas.Decimal) field[T] {
+	f := decF(name, get)
+	f.float = true
+	return f
 }
 
 func strF[T any](name string, get func(*T) *string) field[T] {
