@@ -19,7 +19,10 @@ type View struct {
 // first.
 func Views() []View { return append([]View(nil), views...) }
 
-var views = []View{
+// views are the period views, then the snapshot views.
+var views = append(periodViews[:len(periodViews):len(periodViews)], snapshotViews...)
+
+var periodViews = []View{
 	{
 		Name: "cost_by_service_month",
 		Doc: "Cost per billing period, account and resource service (NULL: no resource service, or a top-level category code not in the category map), " +
@@ -98,8 +101,65 @@ WHERE NOT reconciled`,
 	},
 }
 
+// snapshotViews are the views over the snapshot tables, appended to views.
+var snapshotViews = []View{
+	{
+		Name: "latest_account_snapshot",
+		Doc:  "The latest snapshot of each account: balance, next invoice totals, pending and latest recurring invoices.",
+		body: `SELECT s.*
+FROM {account_snapshots} s
+JOIN (SELECT account_id, MAX(snapshot_time) AS snapshot_time FROM {account_snapshots} GROUP BY account_id) m
+  ON m.account_id = s.account_id AND m.snapshot_time = s.snapshot_time`,
+	},
+	{
+		Name: "next_invoice_vs_last_recurring",
+		Doc: "The forecast of the next invoice (the latest snapshot of next_invoice_items, top-level rows, before tax) next to the last CLOSED RECURRING invoice, " +
+			"by service_name (unmapped codes as (unmapped)): forecast_amount against the recurring fees of that invoice (last_recurring_amount, before tax) " +
+			"and its total with taxes and one-time charges (last_total_amount).",
+		body: `WITH snap AS (
+  SELECT account_id, MAX(snapshot_time) AS snapshot_time FROM {account_snapshots} GROUP BY account_id
+), forecast AS (
+  SELECT n.account_id, n.snapshot_time, COALESCE(n.service_name, '(unmapped)') AS service_name,
+         COUNT(*) AS forecast_items, SUM(n.next_invoice_total_recurring_amount) AS forecast_amount
+  FROM {next_invoice_items} n
+  JOIN snap ON snap.account_id = n.account_id AND snap.snapshot_time = n.snapshot_time
+  WHERE n.depth = 0
+  GROUP BY n.account_id, n.snapshot_time, COALESCE(n.service_name, '(unmapped)')
+), last_invoice AS (
+  SELECT v.account_id, v.invoice_id, v.billing_period
+  FROM {invoices} v
+  JOIN (SELECT account_id, MAX(create_date) AS create_date FROM {invoices}
+        WHERE type_code = 'RECURRING' AND status_code = 'CLOSED' GROUP BY account_id) m
+    ON m.account_id = v.account_id AND m.create_date = v.create_date
+  WHERE v.type_code = 'RECURRING' AND v.status_code = 'CLOSED'
+), last_items AS (
+  SELECT l.account_id, l.invoice_id, l.billing_period, COALESCE(i.service_name, '(unmapped)') AS service_name,
+         SUM(COALESCE(i.recurring_fee, 0)) AS last_recurring_amount, SUM(i.total_amount) AS last_total_amount
+  FROM {invoice_items} i
+  JOIN last_invoice l ON l.billing_period = i.billing_period AND l.invoice_id = i.invoice_id
+  GROUP BY l.account_id, l.invoice_id, l.billing_period, COALESCE(i.service_name, '(unmapped)')
+)
+SELECT COALESCE(f.account_id, li.account_id) AS account_id,
+       COALESCE(f.service_name, li.service_name) AS service_name,
+       f.snapshot_time,
+       COALESCE(f.forecast_items, 0) AS forecast_items,
+       COALESCE(f.forecast_amount, 0) AS forecast_amount,
+       li.invoice_id AS last_invoice_id,
+       li.billing_period AS last_billing_period,
+       COALESCE(li.last_recurring_amount, 0) AS last_recurring_amount,
+       COALESCE(li.last_total_amount, 0) AS last_total_amount,
+       COALESCE(f.forecast_amount, 0) - COALESCE(li.last_recurring_amount, 0) AS change_amount
+FROM forecast f
+FULL OUTER JOIN last_items li ON li.account_id = f.account_id AND li.service_name = f.service_name`,
+	},
+}
+
 func (v View) sql(invoices, items string) string {
-	return strings.NewReplacer("{invoices}", invoices, "{invoice_items}", items).Replace(v.body)
+	// the other tables take the prefix (an Athena database) of invoices
+	prefix := strings.TrimSuffix(invoices, InvoicesTable)
+	return strings.NewReplacer("{invoices}", invoices, "{invoice_items}", items,
+		"{invoice_payments}", prefix+PaymentsTable, "{account_snapshots}", prefix+SnapshotsTable,
+		"{next_invoice_items}", prefix+NextInvoiceItemsTable, "{billing_items}", prefix+BillingItemsTable).Replace(v.body)
 }
 
 var athenaDatabase = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
@@ -143,18 +203,23 @@ func AthenaDDL(location, database string) (string, error) {
 		}
 		b.WriteString(")\n")
 		fmt.Fprintf(&b, "COMMENT '%s'\n", t.Doc)
-		fmt.Fprintf(&b, "PARTITIONED BY (`%s` string COMMENT '%s')\n", PartitionColumn, partitionDoc)
+		pc := t.Partition
+		fmt.Fprintf(&b, "PARTITIONED BY (`%s` string COMMENT '%s')\n", pc, partitionDocOf(pc))
 		b.WriteString("STORED AS PARQUET\n")
 		fmt.Fprintf(&b, "LOCATION '%s'\n", dir)
 		b.WriteString("TBLPROPERTIES (\n")
+		format, rng, unit := "yyyy-MM", "2010-01,NOW", "MONTHS"
+		if pc == SnapshotPartitionColumn {
+			format, rng, unit = "yyyy-MM-dd", "2020-01-01,NOW", "DAYS"
+		}
 		props := [][2]string{
 			{"projection.enabled", "true"},
-			{"projection." + PartitionColumn + ".type", "date"},
-			{"projection." + PartitionColumn + ".format", "yyyy-MM"},
-			{"projection." + PartitionColumn + ".range", "2010-01,NOW"},
-			{"projection." + PartitionColumn + ".interval", "1"},
-			{"projection." + PartitionColumn + ".interval.unit", "MONTHS"},
-			{"storage.location.template", dir + PartitionColumn + "=${" + PartitionColumn + "}/"},
+			{"projection." + pc + ".type", "date"},
+			{"projection." + pc + ".format", format},
+			{"projection." + pc + ".range", rng},
+			{"projection." + pc + ".interval", "1"},
+			{"projection." + pc + ".interval.unit", unit},
+			{"storage.location.template", dir + pc + "=${" + pc + "}/"},
 			{"invoicelake.schema_version", SchemaVersion},
 		}
 		for i, p := range props {
@@ -197,7 +262,7 @@ func DuckDBDDL(location string) (string, error) {
 	for _, t := range tables() {
 		fmt.Fprintf(&b, "-- %s\n", t.Doc)
 		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS\nSELECT * FROM read_parquet('%s/%s/%s=*/*.parquet', hive_partitioning = true, hive_types = {'%s': VARCHAR});\n\n",
-			t.Name, loc, t.Name, PartitionColumn, PartitionColumn)
+			t.Name, loc, t.Name, t.Partition, t.Partition)
 	}
 	for _, v := range views {
 		fmt.Fprintf(&b, "-- %s\n", v.Doc)

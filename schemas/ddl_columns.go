@@ -101,6 +101,17 @@ type Table struct {
 	Name    string
 	Doc     string
 	Columns []Column
+	// Partition is the table's partition column: PartitionColumn for the
+	// tables of a billing period, SnapshotPartitionColumn for snapshots.
+	Partition string
+}
+
+// partitionDocOf describes a partition column.
+func partitionDocOf(col string) string {
+	if col == SnapshotPartitionColumn {
+		return snapshotPartitionDoc
+	}
+	return partitionDoc
 }
 
 // Tables returns the lake's tables, derived from InvoiceRow and ItemRow by
@@ -117,7 +128,7 @@ func Tables() []Table {
 }
 
 var tables = sync.OnceValue(func() []Table {
-	return []Table{
+	ts := []Table{
 		{
 			Name:    InvoicesTable,
 			Doc:     "One row per invoice: its totals as the API reports them, the reconciliation of its items against them, and the contact columns under the PII policy.",
@@ -133,7 +144,34 @@ var tables = sync.OnceValue(func() []Table {
 			Doc:     "One row per payment of an invoice (getPayments: amount, type, date), in the billing period of the invoice and replaced with it. Payments have no id of their own: payment_index numbers those of an invoice.",
 			Columns: columnsOf(reflect.TypeFor[PaymentRow]()),
 		},
+		{
+			Name: SnapshotsTable,
+			Doc: "One row per account per run: the balance, the next invoice totals, the pending and the latest recurring invoices, as SoftLayer_Account says at snapshot_time. " +
+				"An append-only history (a new snapshot never replaces one), partitioned by snapshot_date.",
+			Columns:   columnsOf(reflect.TypeFor[AccountSnapshotRow]()),
+			Partition: SnapshotPartitionColumn,
+		},
+		{
+			Name: NextInvoiceItemsTable,
+			Doc: "The forecast of the next invoice, per snapshot: getNextInvoiceTopLevelBillingItems with their children and nextInvoiceTotal amounts. " +
+				"Sum next_invoice_total_recurring_amount over depth = 0 rows (it includes the children).",
+			Columns:   columnsOf(reflect.TypeFor[BillingItemRow]()),
+			Partition: SnapshotPartitionColumn,
+		},
+		{
+			Name: BillingItemsTable,
+			Doc: "The live billing items, per snapshot, as slcli account billing-items lists them (top-level items not cancelled, with their children): fees, dates, location, resource, " +
+				"and the order behind each (order id, who ordered it, when). billing_item_id joins invoice_items.billing_item_id.",
+			Columns:   columnsOf(reflect.TypeFor[BillingItemRow]()),
+			Partition: SnapshotPartitionColumn,
+		},
 	}
+	for i := range ts {
+		if ts[i].Partition == "" {
+			ts[i].Partition = PartitionColumn
+		}
+	}
+	return ts
 })
 
 var (

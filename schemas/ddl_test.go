@@ -92,10 +92,16 @@ func TestAthenaMatchesParquet(t *testing.T) {
 	want := map[string][][2]string{
 		schemas.InvoicesTable: athenaColumns(t, parquet.SchemaOf(schemas.InvoiceRow{})),
 		schemas.ItemsTable:    athenaColumns(t, parquet.SchemaOf(schemas.ItemRow{})),
-		schemas.PaymentsTable: athenaColumns(t, parquet.SchemaOf(schemas.PaymentRow{})),
+		schemas.PaymentsTable:         athenaColumns(t, parquet.SchemaOf(schemas.PaymentRow{})),
+		schemas.SnapshotsTable:        athenaColumns(t, parquet.SchemaOf(schemas.AccountSnapshotRow{})),
+		schemas.NextInvoiceItemsTable: athenaColumns(t, parquet.SchemaOf(schemas.BillingItemRow{})),
+		schemas.BillingItemsTable:     athenaColumns(t, parquet.SchemaOf(schemas.BillingItemRow{})),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Athena columns (-parquet +ddl):\n%s", diff)
+	}
+	if n := strings.Count(ddl, "PARTITIONED BY (`snapshot_date` string"); n != 3 {
+		t.Errorf("got %d tables partitioned by snapshot_date string, want 3", n)
 	}
 	if n := strings.Count(ddl, "PARTITIONED BY (`billing_period` string"); n != 3 {
 		t.Errorf("got %d tables partitioned by billing_period string, want 3", n)
@@ -160,7 +166,10 @@ func TestColumnsMatchParquet(t *testing.T) {
 	rows := map[string]*parquet.Schema{
 		schemas.InvoicesTable: parquet.SchemaOf(schemas.InvoiceRow{}),
 		schemas.ItemsTable:    parquet.SchemaOf(schemas.ItemRow{}),
-		schemas.PaymentsTable: parquet.SchemaOf(schemas.PaymentRow{}),
+		schemas.PaymentsTable:         parquet.SchemaOf(schemas.PaymentRow{}),
+		schemas.SnapshotsTable:        parquet.SchemaOf(schemas.AccountSnapshotRow{}),
+		schemas.NextInvoiceItemsTable: parquet.SchemaOf(schemas.BillingItemRow{}),
+		schemas.BillingItemsTable:     parquet.SchemaOf(schemas.BillingItemRow{}),
 	}
 	tables := schemas.Tables()
 	if len(tables) != len(rows) {

@@ -18,6 +18,10 @@ func DataDictionary() string {
 	b.WriteString("```\n")
 	b.WriteString("LOCATION/\n")
 	for _, t := range tables() {
+		if t.Partition == SnapshotPartitionColumn {
+			fmt.Fprintf(&b, "  %s/%s=YYYY-MM-DD/*.parquet\n", t.Name, t.Partition)
+			continue
+		}
 		fmt.Fprintf(&b, "  %s/%s=YYYY-MM/*.parquet\n", t.Name, PartitionColumn)
 	}
 	b.WriteString("  _manifests/  _state/  _runs/    (bookkeeping; never part of a table)\n")
@@ -51,6 +55,13 @@ func DataDictionary() string {
 	b.WriteString("- **Reconciliation.** Per invoice, the sum of the items' `total_amount` and the breakdowns (recurring, recurring tax, one-time = one-time + setup + labor, " +
 		"one-time tax, pre-tax) are compared exactly with the totals the API sent, and the row count with `item_count`. A total the API did not send is not checked. " +
 		"Under `reconcile: mark` an invoice that does not match is published with `reconciled = false` and `reconcile_issues`; under `reconcile: fail` the run fails.\n")
+	b.WriteString("- **Snapshots.** `account_snapshots`, `next_invoice_items` and `billing_items` describe the account at one instant, `snapshot_time` " +
+		"(when the run started asking the API), and are partitioned by its UTC date `snapshot_date` (`YYYY-MM-DD`). Each run adds one snapshot: one file per table, " +
+		"never replaced. Appending is safe there, and only there, because a snapshot is an observation, not a restatement: nothing the API says later " +
+		"corrects it (a later balance is a new fact at a new time), its `snapshot_id` (the run id) is unique, and a rerun adds a new snapshot instead of " +
+		"a second copy of the same one, so no row is ever counted twice. A run that dies mid-snapshot leaves files that no manifest lists; the next run " +
+		"removes them (they are journaled). The `account_snapshots` file of a snapshot is written after the other two, so a reader that globs the folders " +
+		"and joins on `snapshot_id` never sees a snapshot without its items. Query the latest one with the `latest_account_snapshot` view.\n")
 	b.WriteString("- **PII.** Each contact column follows its policy: `transform.pii_columns` names it per column, `transform.pii` (default `drop`) covers the others. " +
 		"The defaults keep `country` and `state` (two-letter codes that cost reports by region need and that identify no one) and drop the names, address, " +
 		"city, postal code, email and phones. `drop` writes NULL; `hash` writes the lowercase hex HMAC-SHA256 of the value " +
@@ -67,7 +78,7 @@ func DataDictionary() string {
 			}
 			fmt.Fprintf(&b, "| %d | `%s` | %s | %s | %s | %s | %s |\n", i+1, c.Name, c.AthenaType(), c.DuckDBType(), c.ParquetType(), null, mdEscape(c.Doc))
 		}
-		fmt.Fprintf(&b, "| | `%s` | string | VARCHAR | (folder name) | no | %s |\n\n", PartitionColumn, mdEscape(partitionDoc))
+		fmt.Fprintf(&b, "| | `%s` | string | VARCHAR | (folder name) | no | %s |\n\n", t.Partition, mdEscape(partitionDocOf(t.Partition)))
 	}
 
 	b.WriteString("## Views\n\nCreated by both `invoicelake ddl athena` and `invoicelake ddl duckdb`. " +
