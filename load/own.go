@@ -74,7 +74,8 @@ func ownKey(key string) bool {
 	if _, ok := manifestPeriod(key); ok {
 		return true
 	}
-	return stagedKeyRE.MatchString(key) || journalKeyRE.MatchString(key) || lockKeyRE.MatchString(key) || cmdKeyRE.MatchString(key)
+	return stagedKeyRE.MatchString(key) || journalKeyRE.MatchString(key) || lockKeyRE.MatchString(key) || cmdKeyRE.MatchString(key) ||
+		snapshotKey(key)
 }
 
 // Ownership errors.
@@ -333,9 +334,12 @@ func (l *Lake) Recover(ctx context.Context) (Recovery, error) {
 		}
 	}
 	for _, o := range staged {
-		if !stagedKeyRE.MatchString(o.Key) && !journalKeyRE.MatchString(o.Key) {
+		if !stagedKeyRE.MatchString(o.Key) && !journalKeyRE.MatchString(o.Key) && !isSnapshotJournal(o.Key) {
 			rec.Foreign = append(rec.Foreign, o.Key)
 		}
+	}
+	if err := l.recoverSnapshots(ctx, staged, &rec); err != nil {
+		return rec, fmt.Errorf("load: recover snapshots: %w", err)
 	}
 	if a, ok := l.b.(interface {
 		AbortIncompleteUploads(context.Context, string) (int, error)
