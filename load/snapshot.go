@@ -541,4 +541,6 @@ func (l *Lake) recoverSnapshots(ctx context.Context, staged []Object, rec *Recov
 }
 
 // isSnapshotJournal reports a snapshot's journal among staged keys.
-func isSnapshotJournal(key string) bool { return strings.HasPrefix(key, StagingDir+"/") && snapshotJournalRE.MatchString(key) }
+func isSnapshotJournal(key string) bool {
+	return strings.HasPrefix(key, StagingDir+"/") && snapshotJournalRE.MatchString(key)
+}

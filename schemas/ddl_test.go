@@ -90,8 +90,8 @@ func TestAthenaMatchesParquet(t *testing.T) {
 		}
 	}
 	want := map[string][][2]string{
-		schemas.InvoicesTable: athenaColumns(t, parquet.SchemaOf(schemas.InvoiceRow{})),
-		schemas.ItemsTable:    athenaColumns(t, parquet.SchemaOf(schemas.ItemRow{})),
+		schemas.InvoicesTable:         athenaColumns(t, parquet.SchemaOf(schemas.InvoiceRow{})),
+		schemas.ItemsTable:            athenaColumns(t, parquet.SchemaOf(schemas.ItemRow{})),
 		schemas.PaymentsTable:         athenaColumns(t, parquet.SchemaOf(schemas.PaymentRow{})),
 		schemas.SnapshotsTable:        athenaColumns(t, parquet.SchemaOf(schemas.AccountSnapshotRow{})),
 		schemas.NextInvoiceItemsTable: athenaColumns(t, parquet.SchemaOf(schemas.BillingItemRow{})),
@@ -164,8 +164,8 @@ func athenaColumns(t *testing.T, s *parquet.Schema) [][2]string {
 // nullability against parquet-go's own reading of the same tags.
 func TestColumnsMatchParquet(t *testing.T) {
 	rows := map[string]*parquet.Schema{
-		schemas.InvoicesTable: parquet.SchemaOf(schemas.InvoiceRow{}),
-		schemas.ItemsTable:    parquet.SchemaOf(schemas.ItemRow{}),
+		schemas.InvoicesTable:         parquet.SchemaOf(schemas.InvoiceRow{}),
+		schemas.ItemsTable:            parquet.SchemaOf(schemas.ItemRow{}),
 		schemas.PaymentsTable:         parquet.SchemaOf(schemas.PaymentRow{}),
 		schemas.SnapshotsTable:        parquet.SchemaOf(schemas.AccountSnapshotRow{}),
 		schemas.NextInvoiceItemsTable: parquet.SchemaOf(schemas.BillingItemRow{}),
