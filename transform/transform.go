@@ -40,9 +40,10 @@ const (
 const MinPIIKeyLen = 16
 
 // ContactColumns are the invoice contact columns the PII policy governs,
-// in table order.
+// in table order, then the billing items' columns naming who ordered an
+// item.
 var ContactColumns = []string{"company_name", "first_name", "last_name", "address1", "address2", "city",
-	"state", "postal_code", "country", "email", "office_phone", "fax_phone"}
+	"state", "postal_code", "country", "email", "office_phone", "fax_phone", "ordered_by_username", "ordered_by_name"}
 
 // DefaultPIIColumns are the per-column policies that apply unless
 // Options.PIIColumns says otherwise: the country and the state (a
@@ -84,7 +85,7 @@ func (o Options) String() string {
 type Transformer struct {
 	cats      *CategoryMap
 	strict    bool
-	pii       [12]PIIPolicy // per ContactColumns entry
+	pii       [14]PIIPolicy // per ContactColumns entry
 	key       []byte
 	reconcile ReconcilePolicy
 }
@@ -373,26 +374,30 @@ func addPtr(s *schemas.Sum, d *schemas.Decimal) {
 	}
 }
 
+// piiValue is v under the policy of ContactColumns[i]: nil, a new string
+// holding v or its HMAC. mac is created on first use.
+func (t *Transformer) piiValue(i int, v string, mac *hash.Hash) *string {
+	if t.pii[i] == PIIDrop || v == "" {
+		return nil
+	}
+	if t.pii[i] == PIIHash {
+		if *mac == nil {
+			*mac = hmac.New(sha256.New, t.key)
+		}
+		var sum [sha256.Size]byte
+		(*mac).Reset()
+		(*mac).Write([]byte(v))
+		v = hex.EncodeToString((*mac).Sum(sum[:0]))
+	}
+	p := new(string)
+	*p = v
+	return p
+}
+
 // contact fills row's contact columns, each under its PII policy.
 func (t *Transformer) contact(row *schemas.InvoiceRow, c *schemas.Contact) {
 	var mac hash.Hash
-	val := func(i int, v string) *string {
-		if t.pii[i] == PIIDrop || v == "" {
-			return nil
-		}
-		if t.pii[i] == PIIHash {
-			if mac == nil {
-				mac = hmac.New(sha256.New, t.key)
-			}
-			var sum [sha256.Size]byte
-			mac.Reset()
-			mac.Write([]byte(v))
-			v = hex.EncodeToString(mac.Sum(sum[:0]))
-		}
-		p := new(string)
-		*p = v
-		return p
-	}
+	val := func(i int, v string) *string { return t.piiValue(i, v, &mac) }
 	// in ContactColumns order
 	row.CompanyName = val(0, c.CompanyName)
 	row.FirstName = val(1, c.FirstName)

@@ -432,7 +432,7 @@ func TestNewRejects(t *testing.T) {
 		{"hash without key", Options{PII: PIIHash}, "transform: pii policy hash: key is 0 bytes, want at least 16"},
 		{"hash with short key", Options{PII: PIIHash, PIIKey: secret}, "transform: pii policy hash: key is 15 bytes, want at least 16"},
 		{"unknown reconcile", Options{Reconcile: "ignore"}, `transform: reconcile policy "ignore": want mark or fail`},
-		{"unknown pii column", Options{PIIColumns: map[string]PIIPolicy{"phone": PIIKeep}}, `transform: pii column "phone": want one of company_name, first_name, last_name, address1, address2, city, state, postal_code, country, email, office_phone, fax_phone`},
+		{"unknown pii column", Options{PIIColumns: map[string]PIIPolicy{"phone": PIIKeep}}, `transform: pii column "phone": want one of company_name, first_name, last_name, address1, address2, city, state, postal_code, country, email, office_phone, fax_phone, ordered_by_username, ordered_by_name`},
 		{"unknown column policy", Options{PIIColumns: map[string]PIIPolicy{"city": "mask"}}, `transform: pii policy "mask" of column city: want drop, hash or keep`},
 		{"column hash without key", Options{PIIColumns: map[string]PIIPolicy{"email": PIIHash}}, "transform: pii policy hash: key is 0 bytes, want at least 16"},
 	}

@@ -189,8 +189,9 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 			break
 		}
 	}
+	err = p.datasets(ctx, run, sum) // after the periods: never holds them back
 	p.progress.finish()
-	return sum, nil
+	return sum, err
 }
 
 // invoice transforms one invoice and writes it to w in two passes over its
