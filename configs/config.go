@@ -29,7 +29,20 @@ type Config struct {
 	Incremental Incremental `yaml:"incremental"`
 	Schedule    Schedule    `yaml:"schedule"`
 	Log         Log         `yaml:"log"`
+	Documents   Documents   `yaml:"documents"`
 }
+
+// Documents controls the archive of invoice documents (off by default):
+// each CLOSED invoice's documents are fetched once, written once under
+// documents/billing_period=YYYY-MM/ in the lake, and the PDF is referenced
+// from the invoices table (document_key, document_sha256).
+type Documents struct {
+	Enabled bool     `yaml:"enabled"`
+	Kinds   []string `yaml:"kinds"` // pdf (default), pdf_detailed, excel
+}
+
+// DocumentKinds are the values documents.kinds accepts.
+var DocumentKinds = []string{"pdf", "pdf_detailed", "excel"}
 
 // Source is the SoftLayer API side.
 type Source struct {
@@ -185,7 +198,8 @@ func Default() Config {
 			Listen:      "127.0.0.1:9090",
 			StopTimeout: Duration(5 * time.Minute),
 		},
-		Log: Log{Level: "info", Format: "auto"},
+		Log:       Log{Level: "info", Format: "auto"},
+		Documents: Documents{Kinds: []string{"pdf"}},
 	}
 }
 
@@ -394,6 +408,14 @@ func (c Config) Validate() error {
 	}
 	if c.Schedule.StopTimeout <= 0 {
 		bad("schedule.stop_timeout", "must be positive")
+	}
+	for _, k := range c.Documents.Kinds {
+		if !slices.Contains(DocumentKinds, k) {
+			bad("documents.kinds", "%q: want %s", k, strings.Join(DocumentKinds, ", "))
+		}
+	}
+	if c.Documents.Enabled && !slices.Contains(c.Documents.Kinds, "pdf") {
+		bad("documents.kinds", "must include pdf (the invoices table references it)")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

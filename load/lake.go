@@ -242,7 +242,7 @@ func reservedKey(key string) bool {
 	if key == MarkerKey {
 		return true
 	}
-	for _, d := range append([]string{ManifestsDir, StagingDir, LockDir}, append(tableDirs, snapshotDirs...)...) {
+	for _, d := range append([]string{ManifestsDir, StagingDir, LockDir, DocumentsDir}, append(tableDirs, snapshotDirs...)...) {
 		if key == d || strings.HasPrefix(key, d+"/") {
 			return true
 		}

@@ -75,7 +75,7 @@ func ownKey(key string) bool {
 		return true
 	}
 	return stagedKeyRE.MatchString(key) || journalKeyRE.MatchString(key) || lockKeyRE.MatchString(key) || cmdKeyRE.MatchString(key) ||
-		snapshotKey(key)
+		snapshotKey(key) || documentKeyRE.MatchString(key)
 }
 
 // Ownership errors.

@@ -27,7 +27,8 @@ type pipeline struct {
 	client   *extract.Client
 	tr       *transform.Transformer
 	lake     *load.Lake
-	progress *progress // nil when not on a terminal
+	progress *progress   // nil when not on a terminal
+	docs     *docArchive // nil unless documents.enabled
 }
 
 func (m *Main) newPipeline(ctx context.Context, cfg configs.Config, log *slog.Logger) (*pipeline, error) {
@@ -51,6 +52,9 @@ func (m *Main) newPipeline(ctx context.Context, cfg configs.Config, log *slog.Lo
 		return nil, err
 	}
 	p := &pipeline{cfg: cfg, log: log, client: client, tr: tr, lake: lake}
+	if cfg.Documents.Enabled {
+		p.docs = newDocArchive(p, cfg.Documents.Kinds)
+	}
 	if isTerminal(m.Stderr) && cfg.Log.Format != "json" {
 		p.progress = newProgress(m.Stderr)
 	}
@@ -173,7 +177,7 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 				return sum, abortOpen(w, err)
 			}
 		}
-		s, err := p.invoice(w, iw)
+		s, err := p.invoice(ctx, w, iw)
 		if err != nil {
 			return sum, abortOpen(w, fmt.Errorf("period %s: %w", period, err))
 		}
@@ -200,7 +204,7 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 // spill reuses one item, Stream.Row fills one row from it, and AddRows
 // copies what it keeps before pulling the next. It closes the spill and
 // returns the invoice's Stream (its row and what the summary counts).
-func (p *pipeline) invoice(w *load.PeriodWriter, iw extract.InvoiceWithItems) (*transform.Stream, error) {
+func (p *pipeline) invoice(ctx context.Context, w *load.PeriodWriter, iw extract.InvoiceWithItems) (*transform.Stream, error) {
 	defer iw.Items.Close()
 	x := transform.NewIndex(iw.Invoice.ID, iw.Items.Len())
 	for it, err := range iw.Items.Keys() {
@@ -213,6 +217,7 @@ func (p *pipeline) invoice(w *load.PeriodWriter, iw extract.InvoiceWithItems) (*
 	if err != nil {
 		return nil, err
 	}
+	p.docs.attach(ctx, &s.Invoice, &iw.Invoice, s.Period)
 	err = w.AddRows(s.Invoice, func(yield func(*schemas.ItemRow, error) bool) {
 		var row schemas.ItemRow
 		for it, err := range iw.Items.Items() {

@@ -107,6 +107,7 @@ func (p *pipeline) datasets(ctx context.Context, run load.RunInfo, sum *Summary)
 		run  func(context.Context, load.RunInfo, *Summary) error
 	}{
 		{"account snapshot", p.snapshotAccount},
+		{"invoice documents", p.docs.result},
 	} {
 		if err := d.run(ctx, run, sum); err != nil {
 			sum.FailedDatasets = append(sum.FailedDatasets, d.name)

@@ -41,6 +41,8 @@ type Summary struct {
 	Watermark    time.Time        `json:"watermark,omitzero"`
 	// Snapshot is the account snapshot the run published, if it did.
 	Snapshot *SnapshotSummary `json:"snapshot,omitempty"`
+	// Documents counts the invoice documents, when archived.
+	Documents *DocumentsSummary `json:"documents,omitempty"`
 	// FailedDatasets names the datasets that failed after the billing
 	// periods were published (account snapshot, invoice documents): the
 	// run then exits non-zero.
