@@ -305,6 +305,22 @@ func TestBillingDataAgreesWithSlcli(t *testing.T) {
 			t.Errorf("after the rerun %s closed invoices reference their PDF, want %d", again[0][0], closed)
 		}
 	})
+
+	t.Run("verify", func(t *testing.T) {
+		code, stdout, stderr := e.run(t, t.Context(), nil, "verify", "--config", cfg)
+		if code != 0 || !strings.Contains(stdout, "all 2 account snapshots read back") {
+			t.Fatalf("verify: exit %d\n%s\n%s", code, stdout, stderr)
+		}
+		// a document gone is found
+		doc := lakeRows(t, db, `SELECT document_key FROM invoices WHERE document_key IS NOT NULL LIMIT 1`)[0][0]
+		if err := os.Remove(filepath.Join(dir, doc)); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, _ = e.run(t, t.Context(), nil, "verify", "--config", cfg)
+		if code != exitMismatch || !strings.Contains(stdout, "its document "+doc+" is missing") {
+			t.Errorf("verify after a document was deleted: exit %d\n%s", code, stdout)
+		}
+	})
 }
 
 // docFiles maps each archived document to its modification time and size.

@@ -350,6 +350,9 @@ func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas
 		if err := checkPeriodRows(ctx, p, per, ps); err != nil {
 			return fmt.Errorf("verify: period %s: %w", per, err)
 		}
+		if err := checkDocuments(ctx, p, per, ps); err != nil {
+			return fmt.Errorf("verify: period %s: %w", per, err)
+		}
 		if deep {
 			if err := compareWithAPI(ctx, p, per, ps); err != nil {
 				return fmt.Errorf("verify: period %s: %w", per, err)
@@ -371,6 +374,9 @@ func (m *Main) verifyPeriods(ctx context.Context, p *pipeline, periods []schemas
 	}
 	if bad > 0 {
 		return fmt.Errorf("verify: %d of %d periods differ, %d row problems (rerun `invoicelake export` for them): %w", bad, len(periods), ps.count, ErrMismatch)
+	}
+	if err := m.verifySnapshots(ctx, p); err != nil {
+		return err
 	}
 	what := "counts, totals, payments and row rules"
 	if deep {
