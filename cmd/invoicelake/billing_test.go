@@ -261,6 +261,16 @@ func TestBillingDataAgreesWithSlcli(t *testing.T) {
 		}
 	})
 
+	t.Run("report shows the forecast and the balance", func(t *testing.T) {
+		code, stdout, stderr := e.run(t, t.Context(), nil, "report", "--out", dir)
+		snap := lakeRows(t, db, `SELECT CAST(balance AS VARCHAR) FROM latest_account_snapshot`)
+		bal := numOf(t, snap[0][0])
+		if code != 0 || !strings.Contains(stdout, "Next invoice forecast") ||
+			!strings.Contains(stdout, "  balance "+fmtMoney(bal)+" (snapshot of ") || !strings.Contains(stdout, per.Next().String()+" (forecast)") {
+			t.Errorf("report: exit %d, balance %s\n%s\n%s", code, fmtMoney(bal), stdout, stderr)
+		}
+	})
+
 	t.Run("documents", func(t *testing.T) {
 		docs := lakeRows(t, db, `SELECT invoice_id, document_key, document_sha256, document_bytes, status_code FROM invoices`)
 		closed := 0

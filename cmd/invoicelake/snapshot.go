@@ -133,3 +133,40 @@ func (e *datasetsError) Error() string {
 }
 
 func (e *datasetsError) Unwrap() error { return e.err }
+
+// readForecast returns the forecast of the latest account snapshot in the
+// lake (nil when there is none): the next invoice's recurring and one-time
+// amounts with their taxes, as the API's account totals give them, next
+// to the latest RECURRING invoice the snapshot names; and the balance.
+func readForecast(ctx context.Context, lake *load.Lake) (*forecast, error) {
+	var latest *load.SnapshotManifest
+	for m, err := range lake.SnapshotManifests(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+		if latest == nil || m.SnapshotTime.After(latest.SnapshotTime) {
+			latest = &m
+		}
+	}
+	if latest == nil {
+		return nil, nil
+	}
+	s, err := lake.SummarizeSnapshot(ctx, *latest)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	r := s.Snapshot
+	if r.LatestRecurringInvoiceCreateDate == nil || r.LatestRecurringInvoiceTotalAmount == nil || r.NextInvoiceTotalRecurringAmount == nil {
+		return nil, nil
+	}
+	last := schemas.PeriodOf(r.LatestRecurringInvoiceCreateDate.In(central))
+	f := &forecast{Period: last.Next(), LastMonth: last, Balance: r.Balance, Taken: r.SnapshotTime}
+	for _, d := range []*schemas.Decimal{r.NextInvoiceTotalRecurringAmount, r.NextInvoiceTotalRecurringTaxAmount,
+		r.NextInvoiceTotalOneTimeAmount, r.NextInvoiceTotalOneTimeTaxAmount} {
+		if d != nil {
+			f.Amount.Add(*d)
+		}
+	}
+	f.LastTotal.Add(*r.LatestRecurringInvoiceTotalAmount)
+	return f, nil
+}
