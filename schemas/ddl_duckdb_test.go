@@ -314,6 +314,31 @@ func TestDuckDBViewsOverLake(t *testing.T) {
 		}
 	})
 
+	t.Run("every table's example query runs", func(t *testing.T) {
+		for _, tb := range schemas.Tables() {
+			if tb.Example == "" {
+				t.Errorf("table %s has no example query", tb.Name)
+				continue
+			}
+			rs, err := db.Query(tb.Example)
+			if err != nil {
+				t.Errorf("table %s: example: %v", tb.Name, err)
+				continue
+			}
+			n := 0
+			for rs.Next() {
+				n++
+			}
+			if err := rs.Err(); err != nil {
+				t.Errorf("table %s: example: %v", tb.Name, err)
+			}
+			rs.Close()
+			if n == 0 && tb.Name != schemas.PaymentsTable {
+				t.Errorf("table %s: its example returns nothing on the test lake", tb.Name)
+			}
+		}
+	})
+
 	t.Run("credits_refunds_month", func(t *testing.T) {
 		got := query(t, db, `SELECT billing_period, account_id, type_code, invoices,
 			CAST(invoice_total_amount AS VARCHAR), CAST(items_total_amount AS VARCHAR)

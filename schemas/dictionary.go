@@ -79,6 +79,9 @@ func DataDictionary() string {
 			fmt.Fprintf(&b, "| %d | `%s` | %s | %s | %s | %s | %s |\n", i+1, c.Name, c.AthenaType(), c.DuckDBType(), c.ParquetType(), null, mdEscape(c.Doc))
 		}
 		fmt.Fprintf(&b, "| | `%s` | string | VARCHAR | (folder name) | no | %s |\n\n", t.Partition, mdEscape(partitionDocOf(t.Partition)))
+		if t.Example != "" {
+			fmt.Fprintf(&b, "```sql\n%s\n```\n\n", t.Example)
+		}
 	}
 
 	b.WriteString("## Views\n\nCreated by both `invoicelake ddl athena` and `invoicelake ddl duckdb`. " +

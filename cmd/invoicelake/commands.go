@@ -246,6 +246,11 @@ func (m *Main) dryRun(ctx context.Context, p *pipeline, periods []schemas.Period
 		totalCalls += calls
 		fmt.Fprintf(m.Stdout, "%-8s %9d %10d %10d\n", per, invoices, items, calls)
 	}
+	n, err := m.dryRunDatasets(ctx, p)
+	if err != nil {
+		return err
+	}
+	totalCalls += n
 	fmt.Fprintf(m.Stdout, "total API calls: about %d (at %.0f/s: %s)\n", totalCalls, p.cfg.Source.RatePerSecond,
 		time.Duration(float64(totalCalls)/p.cfg.Source.RatePerSecond*float64(time.Second)).Round(time.Second))
 	return nil

@@ -170,3 +170,25 @@ func readForecast(ctx context.Context, lake *load.Lake) (*forecast, error) {
 	f.LastTotal.Add(*r.LatestRecurringInvoiceTotalAmount)
 	return f, nil
 }
+
+// dryRunDatasets prints the API calls of the account snapshot (one
+// getObject, then a page of each billing item listing per page of
+// top-level items) and, when documents are archived, what they cost, and
+// returns the snapshot's calls.
+func (m *Main) dryRunDatasets(ctx context.Context, p *pipeline) (int64, error) {
+	a, err := p.client.Account(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("dry run: account snapshot: %w", err)
+	}
+	n := int64(0)
+	if a.NextInvoiceTopLevelBillingItemCount != nil {
+		n = *a.NextInvoiceTopLevelBillingItemCount
+	}
+	page := int64(p.cfg.Source.InvoicePageSize)
+	calls := 1 + 2*max(1, (n+page-1)/page)
+	fmt.Fprintf(m.Stdout, "account snapshot: %d top-level billing items on the next invoice, about %d API calls\n", n, calls)
+	if p.cfg.Documents.Enabled {
+		fmt.Fprintf(m.Stdout, "invoice documents: one call per kind (%d) for each CLOSED invoice not archived yet, once\n", len(p.cfg.Documents.Kinds))
+	}
+	return calls, nil
+}
