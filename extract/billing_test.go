@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"strings"
 	"testing"
@@ -112,4 +113,39 @@ func TestReadFloatDecimal(t *testing.T) {
 			t.Errorf("%s: got %q (%v, %v), want %q", in, got, err, fe.err, want)
 		}
 	}
+}
+
+// FuzzDecodeBillingItems: whatever the API sends for a billing item
+// listing, decoding never panics, a result has an id on every item and
+// child, and an error is a *SyntaxError or a *DecodeError.
+func FuzzDecodeBillingItems(f *testing.F) {
+	for _, s := range []string{
+		`[{"id":1,"categoryCode":"server","nextInvoiceTotalRecurringAmount":12.5,"hoursUsed":"3","associatedBillingItemId":"7",` +
+			`"orderItem":{"order":{"id":9,"userRecord":{"username":"u"}}},"children":[{"id":2,"parentId":1}]}]`,
+		`{"id":1}`, `null`, `[]`, `[{"id":1,"children":"x"}]`, `[{"id":1,"nextInvoiceTotalRecurringAmount":1e400}]`,
+		`[{"id":1,"orderItem":[{"order":[]}]}]`, `[{"id":0}]`, `[{"id":1,"children":[{"id":0}]}]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := decodeBillingItems(body, nil)
+		if err != nil {
+			var se *SyntaxError
+			var de *DecodeError
+			if !errors.As(err, &se) && !errors.As(err, &de) {
+				t.Fatalf("error %T %v: want a SyntaxError or a DecodeError", err, err)
+			}
+			return
+		}
+		for _, b := range got {
+			if b.ID == 0 {
+				t.Fatalf("an item without an id: %+v", b)
+			}
+			for _, c := range b.Children {
+				if c.ID == 0 {
+					t.Fatalf("a child without an id: %+v", c)
+				}
+			}
+		}
+	})
 }

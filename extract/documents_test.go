@@ -64,3 +64,20 @@ func TestSimDocuments(t *testing.T) {
 		t.Errorf("got %d calls, want 3", n)
 	}
 }
+
+// FuzzDecodeDocument: a document answer never panics the decoder, and a
+// document returned starts as its kind says.
+func FuzzDecodeDocument(f *testing.F) {
+	f.Add([]byte(`"JVBERi0xLjQK"`))
+	f.Add([]byte(`"UEsDBAo="`))
+	f.Add([]byte(`"%%"`))
+	f.Add([]byte(`{"error":"x"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, k := range []DocumentKind{DocumentPDF, DocumentExcel} {
+			b, err := decodeDocument(body, k)
+			if err == nil && !bytes.HasPrefix(b, k.magic()) {
+				t.Fatalf("kind %d: got %q", k, b)
+			}
+		}
+	})
+}
