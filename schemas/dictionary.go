@@ -24,6 +24,7 @@ func DataDictionary() string {
 		}
 		fmt.Fprintf(&b, "  %s/%s=YYYY-MM/*.parquet\n", t.Name, PartitionColumn)
 	}
+	b.WriteString("  documents/billing_period=YYYY-MM/<invoice_id>.pdf    (optional: invoice PDFs, written once; invoices.document_key)\n")
 	b.WriteString("  _manifests/  _state/  _runs/    (bookkeeping; never part of a table)\n")
 	b.WriteString("```\n\n")
 
