@@ -83,13 +83,17 @@ demo: build
 	url=$$(sed -n 's/^listening on //p' .demo/slsim.out); test -n "$$url" || { cat .demo/slsim.log; exit 1; }; \
 	to=$$(date -u +%Y-%m); from=$$(date -u -d "$$(date -u +%Y-%m-15) -$$(( $(DEMO_MONTHS) - 1 )) months" +%Y-%m); \
 	echo "== simulator: $$url (seed 42, $(DEMO_MONTHS) months; ground truth in .demo/truth.json)"; \
-	echo "== export $$from..$$to into ./lake"; \
+	echo "== export $$from..$$to into ./lake, with the account snapshot and the invoice PDFs"; \
 	export SL_USERNAME=simuser SL_API_KEY=simkey SL_ENDPOINT_URL=$$url; \
-	bin/invoicelake export --from $$from --to $$to --out ./lake --log-format text --log-level warn; \
+	printf 'lake:\n  location: ./lake\ndocuments:\n  enabled: true\n' >.demo/invoicelake.yaml; \
+	bin/invoicelake export --config .demo/invoicelake.yaml --from $$from --to $$to --log-format text --log-level warn; \
 	echo "== read back from the Parquet files and reconciled with the API"; \
 	bin/invoicelake verify --out ./lake --log-format text --log-level warn; \
+	echo; echo "== what it cost, the next invoice forecast next to last month, the balance"; \
+	bin/invoicelake report --out ./lake --top 5 --log-format text --log-level warn | sed -n '/^Cost per month$$/,/^$$/p;/^Next invoice forecast/,$$p'; \
 	echo; echo "== query it with DuckDB:"; \
-	echo "   duckdb -c \"\$$(bin/invoicelake ddl duckdb --location ./lake) SELECT * FROM cost_by_service_month ORDER BY billing_period, total_amount DESC;\""
+	echo "   duckdb -c \"\$$(bin/invoicelake ddl duckdb --location ./lake) SELECT * FROM cost_by_service_month ORDER BY billing_period, total_amount DESC;\""; \
+	echo "   duckdb -c \"\$$(bin/invoicelake ddl duckdb --location ./lake) SELECT * FROM next_invoice_vs_last_recurring ORDER BY forecast_amount DESC;\""
 
 clean:
 	rm -rf bin lake .demo bench.out

@@ -11,6 +11,7 @@ import (
 	"path"
 	"regexp"
 	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,7 +35,20 @@ type Config struct {
 	Incremental Incremental `yaml:"incremental"`
 	Schedule    Schedule    `yaml:"schedule"`
 	Log         Log         `yaml:"log"`
+	Documents   Documents   `yaml:"documents"`
 }
+
+// Documents controls the archive of invoice documents (off by default):
+// each CLOSED invoice's documents are fetched once, written once under
+// documents/billing_period=YYYY-MM/ in the lake, and the PDF is referenced
+// from the invoices table (document_key, document_sha256).
+type Documents struct {
+	Enabled bool     `yaml:"enabled"`
+	Kinds   []string `yaml:"kinds"` // pdf (default), pdf_detailed, excel
+}
+
+// DocumentKinds are the values documents.kinds accepts.
+var DocumentKinds = []string{"pdf", "pdf_detailed", "excel"}
 
 // Source is the SoftLayer API side.
 type Source struct {
@@ -131,9 +145,39 @@ func (s S3) Load() load.S3Config {
 type Transform struct {
 	CategoriesFile   string `yaml:"categories_file"`   // overrides/extends the embedded map
 	StrictCategories bool   `yaml:"strict_categories"` // fail on an unknown top-level category code
-	PII              string `yaml:"pii"`               // drop (default), hash or keep
-	PIIKeyEnv        string `yaml:"pii_key_env"`       // env var holding the HMAC key for pii: hash
-	Reconcile        string `yaml:"reconcile"`         // mark (default) or fail
+	PII              string `yaml:"pii"`               // drop (default), hash or keep: the contact columns pii_columns does not name
+	// PIIColumns overrides pii per contact column (country: keep, email:
+	// hash...); the defaults keep country and state.
+	PIIColumns map[string]string `yaml:"pii_columns"`
+	PIIKeyEnv  string            `yaml:"pii_key_env"` // env var holding the HMAC key for pii: hash
+	Reconcile  string            `yaml:"reconcile"`   // mark (default) or fail
+}
+
+// PIIColumnPolicies returns pii_columns as transform takes them.
+func (t Transform) PIIColumnPolicies() map[string]transform.PIIPolicy {
+	out := make(map[string]transform.PIIPolicy, len(t.PIIColumns))
+	for c, p := range t.PIIColumns {
+		out[c] = transform.PIIPolicy(p)
+	}
+	return out
+}
+
+// PIIHashes reports whether a contact column is hashed (the key is then
+// required).
+func (t Transform) PIIHashes() bool {
+	if t.PII == string(transform.PIIHash) {
+		for _, c := range transform.ContactColumns {
+			if _, set := t.PIIColumns[c]; !set {
+				return true
+			}
+		}
+	}
+	for _, p := range t.PIIColumns {
+		if p == string(transform.PIIHash) {
+			return true
+		}
+	}
+	return false
 }
 
 // Incremental controls `run`.
@@ -196,9 +240,10 @@ func Default() Config {
 		},
 		Lake: Lake{Location: "./lake", Lease: Duration(time.Minute), LockWait: Duration(5 * time.Minute), MaxPeriods: 240},
 		Transform: Transform{
-			PII:       string(transform.PIIDrop),
-			PIIKeyEnv: "INVOICELAKE_PII_KEY",
-			Reconcile: string(transform.ReconcileMark),
+			PII:        string(transform.PIIDrop),
+			PIIColumns: defaultPIIColumns(),
+			PIIKeyEnv:  "INVOICELAKE_PII_KEY",
+			Reconcile:  string(transform.ReconcileMark),
 		},
 		Incremental: Incremental{LookbackPeriods: 3, SafetyMargin: Duration(48 * time.Hour)},
 		Schedule: Schedule{
@@ -206,8 +251,17 @@ func Default() Config {
 			Listen:      "127.0.0.1:9090",
 			StopTimeout: Duration(5 * time.Minute),
 		},
-		Log: Log{Level: "info", Format: "auto"},
+		Log:       Log{Level: "info", Format: "auto"},
+		Documents: Documents{Kinds: []string{"pdf"}},
 	}
+}
+
+func defaultPIIColumns() map[string]string {
+	out := map[string]string{}
+	for c, p := range transform.DefaultPIIColumns() {
+		out[c] = string(p)
+	}
+	return out
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
@@ -411,8 +465,18 @@ func (c Config) Validate() error {
 	default:
 		bad("transform.pii", "%q: want drop, hash or keep", c.Transform.PII)
 	}
-	if c.Transform.PII == "hash" && c.Transform.PIIKeyEnv == "" {
-		bad("transform.pii_key_env", "is required when transform.pii is hash")
+	for col, p := range c.Transform.PIIColumns {
+		if !slices.Contains(transform.ContactColumns, col) {
+			bad("transform.pii_columns", "%q: want one of %s", col, strings.Join(transform.ContactColumns, ", "))
+		}
+		switch transform.PIIPolicy(p) {
+		case transform.PIIDrop, transform.PIIHash, transform.PIIKeep:
+		default:
+			bad("transform.pii_columns."+col, "%q: want drop, hash or keep", p)
+		}
+	}
+	if c.Transform.PIIHashes() && c.Transform.PIIKeyEnv == "" {
+		bad("transform.pii_key_env", "is required when transform.pii or a transform.pii_columns entry is hash")
 	}
 	switch transform.ReconcilePolicy(c.Transform.Reconcile) {
 	case transform.ReconcileMark, transform.ReconcileFail:
@@ -430,6 +494,14 @@ func (c Config) Validate() error {
 	}
 	if c.Schedule.StopTimeout <= 0 {
 		bad("schedule.stop_timeout", "must be positive")
+	}
+	for _, k := range c.Documents.Kinds {
+		if !slices.Contains(DocumentKinds, k) {
+			bad("documents.kinds", "%q: want %s", k, strings.Join(DocumentKinds, ", "))
+		}
+	}
+	if c.Documents.Enabled && !slices.Contains(c.Documents.Kinds, "pdf") {
+		bad("documents.kinds", "must include pdf (the invoices table references it)")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -4,6 +4,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,9 @@ func TestParseErrors(t *testing.T) {
 		{"bad location", "lake:\n  location: gs://b/p\n", "lake.location"},
 		{"bad sse", "lake:\n  s3:\n    sse: yes-please\n", `lake.s3: load: s3 sse "yes-please"`},
 		{"bad pii", "transform:\n  pii: blur\n", "transform.pii"},
+		{"bad pii column", "transform:\n  pii_columns:\n    phone: keep\n", `transform.pii_columns: "phone"`},
+		{"bad pii column policy", "transform:\n  pii_columns:\n    email: blur\n", "transform.pii_columns.email"},
+		{"hash column without key env", "transform:\n  pii_key_env: \"\"\n  pii_columns:\n    email: hash\n", "transform.pii_key_env"},
 		{"bad reconcile", "transform:\n  reconcile: maybe\n", "transform.reconcile"},
 		{"bad start", "incremental:\n  start_period: 2024-13\n", "incremental.start_period"},
 		{"bad level", "log:\n  level: loud\n", "log.level"},
@@ -156,5 +160,27 @@ func TestValidateRefusals(t *testing.T) {
 		if err := c.Validate(); err != nil {
 			t.Errorf("Validate(%q): %v", ok, err)
 		}
+	}
+}
+
+// TestPIIColumns: the defaults keep the country and the state; a file's
+// pii_columns override and extend them, column by column.
+func TestPIIColumns(t *testing.T) {
+	if got := Default().Transform.PIIColumns; !reflect.DeepEqual(got, map[string]string{"country": "keep", "state": "keep"}) {
+		t.Errorf("default pii_columns %v", got)
+	}
+	c, err := Parse([]byte("transform:\n  pii_columns:\n    country: drop\n    email: hash\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"country": "drop", "state": "keep", "email": "hash"}
+	if !reflect.DeepEqual(c.Transform.PIIColumns, want) {
+		t.Errorf("got %v, want %v", c.Transform.PIIColumns, want)
+	}
+	if !c.Transform.PIIHashes() {
+		t.Errorf("a hashed column: PIIHashes false")
+	}
+	if Default().Transform.PIIHashes() {
+		t.Errorf("the defaults hash nothing")
 	}
 }

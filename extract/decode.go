@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,9 @@ type DecodeError struct {
 }
 
 func (e *DecodeError) Error() string {
+	if e.Invoice == 0 && e.Item != 0 {
+		return fmt.Sprintf("extract: decode billing item=%d field %s value %q: %v", e.Item, e.Field, e.Value, e.Err)
+	}
 	if e.Item != 0 {
 		return fmt.Sprintf("extract: decode invoice=%d item=%d field %s value %q: %v", e.Invoice, e.Item, e.Field, e.Value, e.Err)
 	}
@@ -712,11 +716,17 @@ type valueStore struct {
 // carried (null included). Value errors go to fe (the first one); the
 // error returned is a syntax error.
 func decodeObject[T any](l *lexer, fl *fieldList[T], v *T, st valueStore, fe *fieldErr) (seen uint64, err error) {
+	return decodeObjectWith(l, fl, v, st, fe, &l.keys)
+}
+
+// decodeObjectWith is decodeObject learning the key order in ko: each
+// nested level has its own.
+func decodeObjectWith[T any](l *lexer, fl *fieldList[T], v *T, st valueStore, fe *fieldErr, ko *keyOrder) (seen uint64, err error) {
 	pos := 0
 	var code string      // a named field's categoryCode
 	var codeOf *field[T] // the field that wants it
 	err = l.object(func(key []byte) error {
-		i, ok := fl.lookup(key, pos, &l.keys)
+		i, ok := fl.lookup(key, pos, ko)
 		pos++
 		if !ok {
 			return l.skip()
@@ -726,15 +736,19 @@ func decodeObject[T any](l *lexer, fl *fieldList[T], v *T, st valueStore, fe *fi
 		var err error
 		switch f.kind {
 		case kindInt:
-			*f.i(v), _, err = l.readInt(fe, f.name)
+			*f.i(v), _, err = l.readInt(fe, f.errName())
 		case kindIntPtr:
-			*f.ip(v), err = l.readIntPtr(fe, f.name, slot(st.ints, f.slot))
+			*f.ip(v), err = l.readIntPtr(fe, f.errName(), slot(st.ints, f.slot))
 		case kindDecimal:
-			*f.d(v), err = l.readDecimal(fe, f.name, slot(st.decs, f.slot))
+			if f.float {
+				*f.d(v), err = l.readFloatDecimal(fe, f.errName())
+				break
+			}
+			*f.d(v), err = l.readDecimal(fe, f.errName(), slot(st.decs, f.slot))
 		case kindString:
-			*f.s(v), _, err = l.readString(fe, f.name)
+			*f.s(v), _, err = l.readString(fe, f.errName())
 		case kindStringPtr:
-			*f.sp(v), err = l.readStringPtr(fe, f.name, slot(st.strs, f.slot))
+			*f.sp(v), err = l.readStringPtr(fe, f.errName(), slot(st.strs, f.slot))
 		case kindNamed:
 			var c *string
 			if f.code != nil {
@@ -742,12 +756,22 @@ func decodeObject[T any](l *lexer, fl *fieldList[T], v *T, st valueStore, fe *fi
 			}
 			*f.sp(v), err = l.readNamed(fe, f.errName(), c, slot(st.strs, f.slot))
 		case kindTime:
-			*f.t(v), err = l.readTime(fe, f.name, st.t)
+			*f.t(v), err = l.readTime(fe, f.errName(), st.t)
 		case kindTimeValue:
 			var t *time.Time
-			if t, err = l.readTime(fe, f.name, f.tv(v)); t == nil {
+			if t, err = l.readTime(fe, f.errName(), f.tv(v)); t == nil {
 				*f.tv(v) = time.Time{}
 			}
+		case kindBool:
+			*f.b(v), err = l.readBool(fe, f.errName())
+		case kindObject:
+			err = l.nested(fe, f.errName(), func() error {
+				var ko keyOrder
+				_, err := decodeObjectWith(l, f.sub, v, valueStore{}, fe, &ko)
+				return err
+			})
+		case kindList:
+			err = f.list(l, fe, v)
 		}
 		return err
 	})
@@ -757,6 +781,147 @@ func decodeObject[T any](l *lexer, fl *fieldList[T], v *T, st valueStore, fe *fi
 		}
 	}
 	return seen, err
+}
+
+// readFloatDecimal reads a float-typed amount: a string exactly, a JSON
+// number exactly when it has at most 8 decimals and rounded half to even
+// to 8 decimals otherwise (a binary float's digits beyond are noise). A
+// value out of DECIMAL(18,8)'s range is an error, as readDecimal's.
+func (l *lexer) readFloatDecimal(fe *fieldErr, field string) (*schemas.Decimal, error) {
+	start := l.pos
+	if l.peek() != '-' && (l.peek() < '0' || l.peek() > '9') {
+		return l.readDecimal(fe, field, nil)
+	}
+	text, err := l.number()
+	if err != nil {
+		return nil, err
+	}
+	if d, perr := schemas.ParseDecimal(string(text)); perr == nil {
+		return &d, nil
+	}
+	if len(text) > 64 {
+		fe.set(field, text, errNotNumber)
+		return nil, nil
+	}
+	r, ok := new(big.Rat).SetString(string(text))
+	if !ok {
+		fe.set(field, l.data[start:l.pos], errNotNumber)
+		return nil, nil
+	}
+	units := new(big.Rat).Mul(r, big.NewRat(100_000_000, 1))
+	q := roundHalfEven(units)
+	if !q.IsInt64() {
+		fe.set(field, text, schemas.ErrDecimalRange)
+		return nil, nil
+	}
+	d := schemas.DecimalFromUnits(q.Int64())
+	if _, perr := schemas.ParseDecimal(d.String()); perr != nil {
+		fe.set(field, text, perr)
+		return nil, nil
+	}
+	return &d, nil
+}
+
+// roundHalfEven rounds r to an integer, ties to even.
+func roundHalfEven(r *big.Rat) *big.Int {
+	n, d := r.Num(), r.Denom()
+	q, m := new(big.Int).QuoRem(n, d, new(big.Int)) // truncated
+	twice := new(big.Int).Abs(m)
+	twice.Lsh(twice, 1)
+	switch c := twice.Cmp(d); {
+	case c > 0 || (c == 0 && q.Bit(0) == 1):
+		if n.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	return q
+}
+
+// readBool reads a flag: true/false, 1/0, or their strings.
+func (l *lexer) readBool(fe *fieldErr, field string) (*bool, error) {
+	text, kind, err := l.scalar()
+	if err != nil || kind == 0 {
+		return nil, err
+	}
+	var b bool
+	switch string(text) {
+	case "true", "1":
+		b = true
+	case "false", "0":
+	case "":
+		if kind == 's' {
+			return nil, nil
+		}
+		fallthrough
+	default:
+		fe.set(field, text, errors.New("not a boolean"))
+		return nil, nil
+	}
+	return &b, nil
+}
+
+// nested reads a relational object with one, which must consume it: an
+// object, or a one-element array holding it; null and [] are no object.
+func (l *lexer) nested(fe *fieldErr, field string, one func() error) error {
+	switch l.peek() {
+	case '{':
+		return one()
+	case '[':
+		done := false
+		return l.array(func() error {
+			if l.peek() == '{' && !done {
+				done = true
+				return one()
+			}
+			return l.skip()
+		})
+	case 'n':
+		return l.literal("null")
+	case 0:
+		return l.eof()
+	default:
+		start := l.pos
+		if err := l.skip(); err != nil {
+			return err
+		}
+		fe.set(field, l.data[start:l.pos], errors.New("not an object"))
+		return nil
+	}
+}
+
+// objects reads a relational array of objects, calling one at each object;
+// null is no element, a bare object one, and null elements are skipped.
+// Any other value is a value error of field.
+func (l *lexer) objects(fe *fieldErr, field string, one func() error) error {
+	bad := func() error {
+		start := l.pos
+		if err := l.skip(); err != nil {
+			return err
+		}
+		fe.set(field, l.data[start:l.pos], errors.New("not an array of objects"))
+		return nil
+	}
+	switch l.peek() {
+	case '{':
+		return one()
+	case 'n':
+		return l.literal("null")
+	case 0:
+		return l.eof()
+	case '[':
+		return l.array(func() error {
+			switch l.peek() {
+			case 'n':
+				return l.literal("null")
+			case '{':
+				return one()
+			}
+			return bad()
+		})
+	}
+	return bad()
 }
 
 // slot is &s[i], or nil when s is nil.

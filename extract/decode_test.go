@@ -53,6 +53,8 @@ func TestDecodeInvoicesSampleCLI(t *testing.T) {
 		Contact: schemas.Contact{CompanyName: "SoftLayer Internal - Development Community", FirstName: "XXXXX",
 			LastName: "ZZZZZ", Address1: "4849 Alpha Rd", City: "Dallas", State: "TX", PostalCode: "75244-4608",
 			Country: "US", Email: "TestEmail@us.ibm.com", OfficePhone: "2817874579"},
+		// the datatype's locals the fixture carries
+		ClaimedTaxExemptTxFlag: bp(false), DocumentsGeneratedFlag: bp(true), TaxStatusID: i64(6), TaxTypeID: i64(6),
 	}
 	if diff := cmp.Diff(want, got[0], timeCmp); diff != "" {
 		t.Errorf("invoice 0 (-want +got):\n%s", diff)

@@ -17,7 +17,20 @@
 //
 // Properties. The properties requested of an invoice and an item are
 // declared once (fields.go); InvoiceMask, ItemMask, the JSON decoder and
-// the spill encoding derive from those lists.
+// the spill encoding derive from those lists. Nested levels are declared
+// there too (objectF: localCurrencyExchangeRate[rate,...] into fields of
+// the invoice; listF: an invoice's payments[...]), so the mask and the
+// decoder still come from one list.
+//
+// Beyond invoices (billing.go, documents.go): Account is the account's
+// snapshot (one getObject: balance, next invoice totals, pending and
+// latest recurring invoices); NextInvoiceItems and BillingItems page
+// getNextInvoiceTopLevelBillingItems and getAllTopLevelBillingItems (the
+// live ones, slcli's filter) through the same lister, each item with its
+// children and the order and user behind it; InvoiceDocument fetches a
+// PDF or workbook (a JSON string of base64 with escaped slashes) and
+// checks what it decodes to. Float-typed amounts (nextInvoiceTotal*) are
+// exact unless they carry more than 8 decimals, then rounded half to even.
 //
 // Complete or an error. A listing ends without an error only when its
 // pages add up to SoftLayer-Total-Items, every page an array that agrees

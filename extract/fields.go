@@ -25,6 +25,9 @@ const (
 	kindNamed                      // *string: "name" of a relational object (category, location)
 	kindTime                       // *time.Time, RFC 3339, offset kept
 	kindTimeValue                  // time.Time; absent is the zero time
+	kindBool                       // *bool: true/false (also 1/0 and their strings)
+	kindObject                     // a relational object whose properties (sub) are stored in fields of the same T
+	kindList                       // a relational array of objects of another type, decoded by list
 )
 
 // field is one API property held by a field of T. Exactly one accessor,
@@ -44,6 +47,13 @@ type field[T any] struct {
 	sp func(*T) **string
 	t  func(*T) **time.Time
 	tv func(*T) *time.Time
+	b  func(*T) **bool
+	// sub, on a kindObject field, lists the object's properties.
+	sub *fieldList[T]
+	// list, on a kindList field, decodes the array into v (its elements'
+	// property list gives listMask).
+	list     func(l *lexer, fe *fieldErr, v *T) error
+	listMask string
 	// code, on a kindNamed field, receives the object's categoryCode when
 	// the item's own categoryCode property is missing or empty.
 	code func(*T) *string
@@ -53,12 +63,21 @@ type field[T any] struct {
 	// intern: values repeat across items (codes, names); decoders may
 	// share one string for equal values.
 	intern bool
+	// float, on a kindDecimal field, marks a float-typed property: a JSON
+	// number with more than 8 decimals is rounded (half to even) instead
+	// of refused; strings stay exact.
+	float bool
 }
 
 // maskName is the field's entry in an object mask.
 func (f *field[T]) maskName() string {
-	if f.kind == kindNamed {
+	switch f.kind {
+	case kindNamed:
 		return f.name + "[name]"
+	case kindObject:
+		return f.name + "[" + f.sub.maskBody() + "]"
+	case kindList:
+		return f.name + "[" + f.listMask + "]"
 	}
 	return f.name
 }
@@ -100,6 +119,9 @@ func newFieldList[T any](fs ...field[T]) *fieldList[T] {
 			f.slot, l.nDecs = l.nDecs, l.nDecs+1
 		case kindStringPtr, kindNamed:
 			f.slot, l.nStrs = l.nStrs, l.nStrs+1
+		case kindObject:
+			// the object's own fields are labelled under its name
+			f.sub.prefix(f.name + ".")
 		}
 	}
 	for i := range l.fields {
@@ -111,6 +133,17 @@ func newFieldList[T any](fs ...field[T]) *fieldList[T] {
 		panic("extract: more than 64 properties in one list")
 	}
 	return l
+}
+
+// prefix puts p before the labels of l's fields, at every level.
+func (l *fieldList[T]) prefix(p string) {
+	for j := range l.fields {
+		f := &l.fields[j]
+		f.label = p + f.label
+		if f.kind == kindObject {
+			f.sub.prefix(p)
+		}
+	}
 }
 
 // present reports whether v's field holds a value: always for the kinds
@@ -125,17 +158,22 @@ func (f *field[T]) present(v *T) bool {
 		return *f.sp(v) != nil
 	case kindTime:
 		return *f.t(v) != nil
+	case kindBool:
+		return *f.b(v) != nil
 	}
 	return true
 }
 
 // mask is the object mask naming every field.
-func (l *fieldList[T]) mask() string {
+func (l *fieldList[T]) mask() string { return "mask[" + l.maskBody() + "]" }
+
+// maskBody is the mask's list of properties, nested levels in brackets.
+func (l *fieldList[T]) maskBody() string {
 	names := make([]string, len(l.fields))
 	for i := range l.fields {
 		names[i] = l.fields[i].maskName()
 	}
-	return "mask[" + strings.Join(names, ",") + "]"
+	return strings.Join(names, ",")
 }
 
 // keyOrder remembers which field came at each key position of the
@@ -172,6 +210,13 @@ func decF[T any](name string, get func(*T) **schemas.Decimal) field[T] {
 	return field[T]{name: name, kind: kindDecimal, d: get, keys: true}
 }
 
+// decFloatF is a float-typed amount (see field.float).
+func decFloatF[T any](name string, get func(*T) **schemas.Decimal) field[T] {
+	f := decF(name, get)
+	f.float = true
+	return f
+}
+
 func strF[T any](name string, get func(*T) *string) field[T] {
 	return field[T]{name: name, kind: kindString, s: get}
 }
@@ -190,6 +235,37 @@ func timeF[T any](name string, get func(*T) **time.Time) field[T] {
 
 func timeValF[T any](name string, get func(*T) *time.Time) field[T] {
 	return field[T]{name: name, kind: kindTimeValue, tv: get, keys: true}
+}
+
+func boolF[T any](name string, get func(*T) **bool) field[T] {
+	return field[T]{name: name, kind: kindBool, b: get, keys: true}
+}
+
+// objectF is a relational object of which the properties fs are kept, in
+// fields of the same T (localCurrencyExchangeRate[rate,...] into the
+// invoice's ExchangeRate).
+func objectF[T any](name string, fs ...field[T]) field[T] {
+	return field[T]{name: name, kind: kindObject, sub: newFieldList(fs...)}
+}
+
+// listF is a relational array whose elements, of type E, are decoded with
+// sub into the slice get returns (payments[amount,...] into the invoice's
+// Payments). A missing, null or empty array gives no element.
+func listF[T, E any](name string, sub *fieldList[E], get func(*T) *[]E) field[T] {
+	return field[T]{name: name, kind: kindList, listMask: sub.maskBody(),
+		list: func(l *lexer, fe *fieldErr, v *T) error {
+			dst := get(v)
+			*dst = nil
+			return l.objects(fe, name, func() error {
+				var e E
+				var ko keyOrder
+				if _, err := decodeObjectWith(l, sub, &e, valueStore{}, fe, &ko); err != nil {
+					return err
+				}
+				*dst = append(*dst, e)
+				return nil
+			})
+		}}
 }
 
 // withCode makes a kindNamed field fill code from the object's
@@ -272,6 +348,35 @@ var invoiceFields = newFieldList(
 	strF("email", func(v *invoice) *string { return &v.Contact.Email }),
 	strF("officePhone", func(v *invoice) *string { return &v.Contact.OfficePhone }),
 	strF("faxPhone", func(v *invoice) *string { return &v.Contact.FaxPhone }),
+	boolF("claimedTaxExemptTxFlag", func(v *invoice) **bool { return &v.ClaimedTaxExemptTxFlag }),
+	boolF("documentsGeneratedFlag", func(v *invoice) **bool { return &v.DocumentsGeneratedFlag }),
+	boolF("detailedPdfGeneratedFlag", func(v *invoice) **bool { return &v.DetailedPdfGeneratedFlag }),
+	strPtrF("purchaseOrderNumber", func(v *invoice) **string { return &v.PurchaseOrderNumber }),
+	intPtrF("taxStatusId", func(v *invoice) **int64 { return &v.TaxStatusID }),
+	intPtrF("taxTypeId", func(v *invoice) **int64 { return &v.TaxTypeID }),
+	decF("amount", func(v *invoice) **schemas.Decimal { return &v.Amount }),
+	decF("payment", func(v *invoice) **schemas.Decimal { return &v.Payment }),
+	intPtrF("paymentCount", func(v *invoice) **int64 { return &v.PaymentCount }),
+	strPtrF("sellerRegistration", func(v *invoice) **string { return &v.SellerRegistration }),
+	strPtrF("taxMessage", func(v *invoice) **string { return &v.TaxMessage }),
+	objectF("taxType", strPtrF("keyName", func(v *invoice) **string { return &v.TaxType })),
+	objectF("localCurrencyExchangeRate",
+		decF("rate", func(v *invoice) **schemas.Decimal { return &v.ExchangeRate }),
+		objectF("localCurrency", strPtrF("keyName", func(v *invoice) **string { return &v.LocalCurrency }))),
+	objectF("taxInfo",
+		decF("totalTaxAmountToCurrency", func(v *invoice) **schemas.Decimal { return &v.TaxInfoTaxAmount }),
+		boolF("reportedFlag", func(v *invoice) **bool { return &v.TaxInfoReported })),
+	listF("payments", paymentFields, func(v *invoice) *[]schemas.Payment { return &v.Payments }),
+)
+
+type payment = schemas.Payment
+
+// paymentFields are the properties of a
+// SoftLayer_Billing_Invoice_Receivable_Payment that schemas.Payment holds.
+var paymentFields = newFieldList(
+	decF("amount", func(p *payment) **schemas.Decimal { return &p.Amount }),
+	timeF("createDate", func(p *payment) **time.Time { return &p.CreateDate }),
+	strF("typeCode", func(p *payment) *string { return &p.TypeCode }).interned(),
 )
 
 // InvoiceMask and ItemMask name exactly the properties schemas.Invoice and

@@ -63,7 +63,28 @@ func setOne[T any](f *field[T], v *T) {
 		*f.t(v) = &tm
 	case kindTimeValue:
 		*f.tv(v) = tm
+	case kindBool:
+		b := true
+		*f.b(v) = &b
+	case kindList:
+		l := lexer{data: []byte("[{}]")}
+		if err := f.list(&l, &fieldErr{}, v); err != nil {
+			panic(err)
+		}
 	}
+}
+
+// leaves flattens a list: an object's properties stand for it.
+func leaves[T any](fl *fieldList[T]) []*field[T] {
+	var out []*field[T]
+	for i := range fl.fields {
+		if f := &fl.fields[i]; f.kind == kindObject {
+			out = append(out, leaves(f.sub)...)
+		} else {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // checkCovers fails unless each field of fl sets exactly one leaf field of
@@ -72,19 +93,18 @@ func checkCovers[T any](t *testing.T, fl *fieldList[T]) {
 	t.Helper()
 	var zero T
 	owner := map[string]string{}
-	for i := range fl.fields {
-		f := &fl.fields[i]
+	for _, f := range leaves(fl) {
 		var v T
 		setOne(f, &v)
 		got := changed(reflect.ValueOf(v), reflect.ValueOf(zero), "")
 		if len(got) != 1 {
-			t.Errorf("%T property %s sets fields %v, want exactly one", zero, f.name, got)
+			t.Errorf("%T property %s sets fields %v, want exactly one", zero, f.label, got)
 			continue
 		}
 		if prev, dup := owner[got[0]]; dup {
-			t.Errorf("%T field %s is set by both %s and %s", zero, got[0], prev, f.name)
+			t.Errorf("%T field %s is set by both %s and %s", zero, got[0], prev, f.label)
 		}
-		owner[got[0]] = f.name
+		owner[got[0]] = f.label
 	}
 	for _, leaf := range leafFields(reflect.TypeOf(zero), "") {
 		if _, ok := owner[leaf]; !ok {
@@ -96,6 +116,7 @@ func checkCovers[T any](t *testing.T, fl *fieldList[T]) {
 func TestFieldListsCoverStructs(t *testing.T) {
 	checkCovers(t, itemFields)
 	checkCovers(t, invoiceFields)
+	checkCovers(t, paymentFields)
 	for _, tc := range []struct {
 		mask  string
 		names []string
@@ -103,9 +124,15 @@ func TestFieldListsCoverStructs(t *testing.T) {
 		{ItemMask, maskNames(itemFields)},
 		{InvoiceMask, maskNames(invoiceFields)},
 	} {
-		inner := strings.TrimSuffix(strings.TrimPrefix(tc.mask, "mask["), "]")
-		if diff := cmp.Diff(tc.names, strings.Split(inner, ",")); diff != "" {
+		if diff := cmp.Diff("mask["+strings.Join(tc.names, ",")+"]", tc.mask); diff != "" {
 			t.Errorf("mask (-fields +mask):\n%s", diff)
+		}
+	}
+	// Nested levels name their properties in brackets.
+	for _, want := range []string{"localCurrencyExchangeRate[rate,localCurrency[keyName]]", "taxType[keyName]",
+		"taxInfo[totalTaxAmountToCurrency,reportedFlag]", "payments[amount,createDate,typeCode]"} {
+		if !strings.Contains(InvoiceMask, ","+want) {
+			t.Errorf("InvoiceMask %s lacks %s", InvoiceMask, want)
 		}
 	}
 }

@@ -18,6 +18,16 @@
 //
 // AddRows copies what it keeps of a row before pulling the next, so a
 // caller may reuse one row (and what it points to) for every item.
+// AddPayments adds the invoice_payments rows of the invoice just added;
+// the three tables of a period are published together, under its
+// manifest.
+//
+// Account snapshots (account_snapshots, next_invoice_items,
+// billing_items) are not replaced but added: BeginSnapshot, Add*, then
+// Publish, which journals, writes each table's one file
+// (account_snapshots last) and commits a snapshot manifest; Recover
+// removes what a dead snapshot left. Invoice documents are written once
+// (PutDocument, a conditional create) and never rewritten or deleted.
 //
 // Layout, the publish protocol and what readers see while a period is
 // replaced are described in docs/LAYOUT.md. Bucket.List is an iterator whose

@@ -32,7 +32,8 @@ const (
 	MarkerKey = "_invoicelake.json"
 )
 
-var tableDirs = []string{schemas.InvoicesTable, schemas.ItemsTable}
+// tableDirs are the tables of a billing period, in manifest order.
+var tableDirs = []string{schemas.InvoicesTable, schemas.ItemsTable, schemas.PaymentsTable}
 
 // Options tune the writer. Zero values take the defaults.
 type Options struct {
@@ -168,6 +169,7 @@ type Manifest struct {
 	Watermark     time.Time     `json:"watermark"` // UTC
 	Invoices      TableManifest `json:"invoices"`
 	Items         TableManifest `json:"invoice_items"`
+	Payments      TableManifest `json:"invoice_payments"` // empty in manifests of schema version 1
 }
 
 // TableManifest lists one table's files of a period.
@@ -189,7 +191,9 @@ type File struct {
 }
 
 // Files returns every data file of the period, invoices first.
-func (m *Manifest) Files() []File { return append(slices.Clip(m.Invoices.Files), m.Items.Files...) }
+func (m *Manifest) Files() []File {
+	return append(append(slices.Clip(m.Invoices.Files), m.Items.Files...), m.Payments.Files...)
+}
 
 func (l *Lake) manifestKey(p schemas.Period) string {
 	return ManifestsDir + "/" + l.acct + p.PartitionDir() + ".json"
@@ -232,7 +236,7 @@ func (m *Manifest) check(acct string, p schemas.Period) error {
 	for _, tf := range []struct {
 		table string
 		files []File
-	}{{schemas.InvoicesTable, m.Invoices.Files}, {schemas.ItemsTable, m.Items.Files}} {
+	}{{schemas.InvoicesTable, m.Invoices.Files}, {schemas.ItemsTable, m.Items.Files}, {schemas.PaymentsTable, m.Payments.Files}} {
 		for _, f := range tf.files {
 			table, a, per, ok := dataKey(f.Key)
 			if !ok || table != tf.table || a != acct || per != p {
@@ -289,7 +293,7 @@ func reservedKey(key string) bool {
 	if key == MarkerKey {
 		return true
 	}
-	for _, d := range []string{schemas.InvoicesTable, schemas.ItemsTable, ManifestsDir, StagingDir, LockDir} {
+	for _, d := range append([]string{ManifestsDir, StagingDir, LockDir, DocumentsDir}, append(tableDirs, snapshotDirs...)...) {
 		if key == d || strings.HasPrefix(key, d+"/") {
 			return true
 		}

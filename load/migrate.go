@@ -102,6 +102,7 @@ func (l *Lake) migratePeriod(ctx context.Context, old *Lake, p schemas.Period, m
 		nm := m
 		nm.Invoices = l.movedTable(m.Invoices, schemas.InvoicesTable, p)
 		nm.Items = l.movedTable(m.Items, schemas.ItemsTable, p)
+		nm.Payments = l.movedTable(m.Payments, schemas.PaymentsTable, p)
 		for i, f := range m.Files() {
 			to := nm.Files()[i]
 			if err := l.copyObject(ctx, f.Key, to.Key); err != nil {

@@ -22,7 +22,7 @@ import (
 // their name); everything else in the location is left alone.
 var (
 	acctRE      = `(account_id=[1-9][0-9]{0,18}/)?` // an account's subtree; none in the layout before accounts
-	tablesRE    = `(` + regexp.QuoteMeta(schemas.InvoicesTable) + `|` + regexp.QuoteMeta(schemas.ItemsTable) + `)`
+	tablesRE    = `(` + alternation(tableDirs) + `)`
 	dataKeyRE   = regexp.MustCompile(`^` + tablesRE + `/` + acctRE + `billing_period=(\d{4}-\d{2})/part-\d{5,}-([0-9a-f]{16})\.parquet$`)
 	stagedKeyRE = regexp.MustCompile(`^` + StagingDir + `/` + acctRE + `[A-Za-z0-9._-]{1,64}/billing_period=\d{4}-\d{2}/` +
 		tablesRE + `/part-\d{5,}-[0-9a-f]{16}\.parquet$`)
@@ -40,6 +40,15 @@ const journalName = "journal.json"
 func accountOf(dir string) (int64, bool) {
 	n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(dir, "account_id="), "/"), 10, 64)
 	return n, err == nil && n > 0 && AccountDir(n)+"/" == dir
+}
+
+// alternation is a regular expression matching any of names.
+func alternation(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = regexp.QuoteMeta(n)
+	}
+	return strings.Join(q, "|")
 }
 
 // validAcct reports whether a matched account folder is canonical ("" is
@@ -93,7 +102,7 @@ func ownKey(key string) bool {
 			return true
 		}
 	}
-	return false
+	return snapshotKey(key) || documentKey(key)
 }
 
 // keyAccount returns the account folder of a key re matches ("" when it
@@ -375,9 +384,12 @@ func (l *Lake) Recover(ctx context.Context) (Recovery, error) {
 		}
 	}
 	for _, o := range staged {
-		if !mine(stagedKeyRE, o.Key) && !mine(journalKeyRE, o.Key) {
+		if !mine(stagedKeyRE, o.Key) && !mine(journalKeyRE, o.Key) && !isSnapshotJournal(o.Key) {
 			rec.Foreign = append(rec.Foreign, o.Key)
 		}
+	}
+	if err := l.recoverSnapshots(ctx, staged, &rec); err != nil {
+		return rec, fmt.Errorf("load: recover snapshots: %w", err)
 	}
 	if a, ok := l.b.(interface {
 		AbortIncompleteUploads(context.Context, string) (int, error)

@@ -147,6 +147,13 @@ var invoicesTable = table[schemas.InvoiceRow]{
 		{"email", false, func(r *schemas.InvoiceRow) *string { return r.Email }},
 		{"office_phone", false, func(r *schemas.InvoiceRow) *string { return r.OfficePhone }},
 		{"fax_phone", false, func(r *schemas.InvoiceRow) *string { return r.FaxPhone }},
+		{"purchase_order_number", false, func(r *schemas.InvoiceRow) *string { return r.PurchaseOrderNumber }},
+		{"seller_registration", false, func(r *schemas.InvoiceRow) *string { return r.SellerRegistration }},
+		{"tax_message", false, func(r *schemas.InvoiceRow) *string { return r.TaxMessage }},
+		{"tax_type", true, func(r *schemas.InvoiceRow) *string { return r.TaxType }},
+		{"local_currency", true, func(r *schemas.InvoiceRow) *string { return r.LocalCurrency }},
+		{"document_key", false, func(r *schemas.InvoiceRow) *string { return r.DocumentKey }},
+		{"document_sha256", true, func(r *schemas.InvoiceRow) *string { return r.DocumentSHA256 }},
 	},
 }
 
@@ -167,6 +174,23 @@ var itemsTable = table[schemas.ItemRow]{
 		{"host_name", false, func(r *schemas.ItemRow) *string { return r.HostName }},
 		{"domain_name", false, func(r *schemas.ItemRow) *string { return r.DomainName }},
 		{"location", true, func(r *schemas.ItemRow) *string { return r.Location }},
+		{"service_name", true, func(r *schemas.ItemRow) *string { return r.ServiceName }},
+		{"charge_category", true, func(r *schemas.ItemRow) *string { return r.ChargeCategory }},
+		{"charge_frequency", true, func(r *schemas.ItemRow) *string { return r.ChargeFrequency }},
+	},
+}
+
+var paymentsTable = table[schemas.PaymentRow]{
+	name:    schemas.PaymentsTable,
+	schema:  parquet.SchemaOf(new(schemas.PaymentRow)),
+	key:     func(r *schemas.PaymentRow) [2]int64 { return [2]int64{r.InvoiceID, r.PaymentIndex} },
+	keyCols: []string{"invoice_id", "payment_index"},
+	money: []moneyCol[schemas.PaymentRow]{
+		{"amount", func(r *schemas.PaymentRow) *schemas.Decimal { return r.Amount }},
+	},
+	sorting: []parquet.SortingColumn{parquet.Ascending("invoice_id"), parquet.Ascending("payment_index")},
+	strings: []stringCol[schemas.PaymentRow]{
+		{"type_code", true, func(r *schemas.PaymentRow) *string { return &r.TypeCode }},
 	},
 }
 

@@ -49,6 +49,20 @@ func (l *Lake) ItemRows(ctx context.Context, p schemas.Period) iter.Seq2[schemas
 	}
 }
 
+// PaymentRows yields the invoice_payments rows of published period p in
+// (invoice_id, payment_index) order, as InvoiceRows does (none for a
+// period published before the table existed).
+func (l *Lake) PaymentRows(ctx context.Context, p schemas.Period) iter.Seq2[schemas.PaymentRow, error] {
+	return func(yield func(schemas.PaymentRow, error) bool) {
+		m, err := l.published(ctx, p)
+		if err != nil {
+			yield(schemas.PaymentRow{}, err)
+			return
+		}
+		readRows(ctx, l, &paymentsTable, m.Payments.Files, yield)
+	}
+}
+
 // published returns p's manifest, or an error wrapping ErrNotExist.
 func (l *Lake) published(ctx context.Context, p schemas.Period) (Manifest, error) {
 	m, ok, err := l.Manifest(ctx, p)

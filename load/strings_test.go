@@ -143,6 +143,9 @@ func TestFooterBoundedWhateverTheStrings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if f.Rows == 0 {
+			continue // the payments table without rows
+		}
 		for _, c := range pf.Metadata().RowGroups[0].Columns {
 			name := strings.Join(c.MetaData.PathInSchema, ".")
 			st := c.MetaData.Statistics

@@ -23,6 +23,8 @@ type PeriodSummary struct {
 	InvoiceTotal    schemas.Sum // Σ invoices.invoice_total_amount (NULLs skipped)
 	ItemsTotal      schemas.Sum // Σ invoice_items.total_amount
 	DistinctItemIDs int64
+	Payments        int64       // invoice_payments rows
+	PaymentsTotal   schemas.Sum // Σ invoice_payments.amount
 }
 
 // Summarize reads back every file the period's manifest lists, checking
@@ -63,9 +65,18 @@ func (l *Lake) Summarize(ctx context.Context, p schemas.Period) (PeriodSummary, 
 		s.ItemsTotal.AddSum(&st.sums[0])
 	}
 	s.DistinctItemIDs = int64(len(distinct))
-	if s.Invoices != m.Invoices.Rows || s.Items != m.Items.Rows {
-		return s, fmt.Errorf("load: summarize %s: got %d invoices and %d items, manifest says %d and %d",
-			p, s.Invoices, s.Items, m.Invoices.Rows, m.Items.Rows)
+	for _, f := range m.Payments.Files {
+		st, err := readRemote(ctx, l, &paymentsTable, f, nil)
+		if err != nil {
+			return s, fmt.Errorf("load: summarize %s: %w", p, err)
+		}
+		s.Files++
+		s.Payments += st.rows
+		s.PaymentsTotal.AddSum(&st.sums[0])
+	}
+	if s.Invoices != m.Invoices.Rows || s.Items != m.Items.Rows || s.Payments != m.Payments.Rows {
+		return s, fmt.Errorf("load: summarize %s: got %d invoices, %d items and %d payments, manifest says %d, %d and %d",
+			p, s.Invoices, s.Items, s.Payments, m.Invoices.Rows, m.Items.Rows, m.Payments.Rows)
 	}
 	return s, nil
 }

@@ -25,6 +25,7 @@ type PeriodWriter struct {
 	dir     string
 	inv     *tableWriter[schemas.InvoiceRow]
 	items   *tableWriter[schemas.ItemRow]
+	pay     *tableWriter[schemas.PaymentRow]
 	scratch []schemas.ItemRow // at most addChunk rows, reused
 	stores  []rowStore        // what scratch's pointer fields point to
 	lastID  int64
@@ -84,7 +85,43 @@ func (l *Lake) Begin(p schemas.Period, run RunInfo) (*PeriodWriter, error) {
 		l: l, p: p, run: run, dir: dir,
 		inv:   newTableWriter(&invoicesTable, &l.opts, dir),
 		items: newTableWriter(&itemsTable, &l.opts, dir),
+		pay:   newTableWriter(&paymentsTable, &l.opts, dir),
 	}, nil
+}
+
+// AddPayments appends the invoice_payments rows of the invoice AddRows
+// added last, in increasing payment_index order. It copies what it keeps.
+// The first error is sticky, as AddRows's.
+func (w *PeriodWriter) AddPayments(rows []schemas.PaymentRow) error {
+	if w.done {
+		return fmt.Errorf("load: add payments %s: %w", w.p, ErrClosed)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	for i := range rows {
+		if w.n == 0 || rows[i].InvoiceID != w.lastID {
+			w.err = fmt.Errorf("load: add payments %s: payment of invoice=%d after invoice=%d: add the invoice first", w.p, rows[i].InvoiceID, w.lastID)
+			return w.err
+		}
+	}
+	own := make([]schemas.PaymentRow, len(rows))
+	for i, r := range rows {
+		own[i] = r
+		if r.Amount != nil {
+			a := *r.Amount
+			own[i].Amount = &a
+		}
+		if r.CreateDate != nil {
+			t := *r.CreateDate
+			own[i].CreateDate = &t
+		}
+	}
+	if err := w.pay.write(own); err != nil {
+		w.err = fmt.Errorf("load: add payments %s invoice=%d: %w", w.p, w.lastID, err)
+		return w.err
+	}
+	return nil
 }
 
 // AddRows appends one invoice and its items, pulled one at a time from
@@ -191,6 +228,7 @@ func (w *PeriodWriter) close() {
 	w.done = true
 	w.inv.abort()
 	w.items.abort()
+	w.pay.abort()
 	os.RemoveAll(w.dir)
 	w.l.mu.Lock()
 	delete(w.l.open, w.p)
@@ -256,10 +294,23 @@ func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
 	if err := w.items.finish(); err != nil {
 		return Manifest{}, err
 	}
+	if w.inv.rows > 0 {
+		// A period with invoices has a payments file, rows or none: a lake
+		// with a period always has every table's schema on disk.
+		if err := w.pay.ensureFile(); err != nil {
+			return Manifest{}, err
+		}
+	}
+	if err := w.pay.finish(); err != nil {
+		return Manifest{}, err
+	}
 	if err := checkLocal(&invoicesTable, w.inv.files); err != nil {
 		return Manifest{}, err
 	}
 	if err := checkLocal(&itemsTable, w.items.files); err != nil {
+		return Manifest{}, err
+	}
+	if err := checkLocal(&paymentsTable, w.pay.files); err != nil {
 		return Manifest{}, err
 	}
 	if err := l.requireLock(); err != nil {
@@ -290,13 +341,14 @@ func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
 		Watermark:     w.run.Watermark.UTC(),
 		Invoices:      tableManifest(&invoicesTable, w.inv, w.l.partitionPrefix(schemas.InvoicesTable, w.p)),
 		Items:         tableManifest(&itemsTable, w.items, w.l.partitionPrefix(schemas.ItemsTable, w.p)),
+		Payments:      tableManifest(&paymentsTable, w.pay, w.l.partitionPrefix(schemas.PaymentsTable, w.p)),
 	}
 	stage := w.l.stagingPrefix(w.run.RunID, w.p)
 	var todo []pending
 	for _, tf := range []struct {
 		table string
 		files []localFile
-	}{{schemas.InvoicesTable, w.inv.files}, {schemas.ItemsTable, w.items.files}} {
+	}{{schemas.InvoicesTable, w.inv.files}, {schemas.ItemsTable, w.items.files}, {schemas.PaymentsTable, w.pay.files}} {
 		for _, f := range tf.files {
 			final := w.l.partitionPrefix(tf.table, w.p) + f.name
 			o, same := oldFiles[final]
@@ -489,9 +541,9 @@ func checkRemote(ctx context.Context, b Bucket, key string, size int64, sum stri
 // the buffer depends on nothing the caller may reuse. ownedRowFields in
 // the tests checks that own covers every pointer field of ItemRow.
 type rowStore struct {
-	ints [3]int64
+	ints [4]int64
 	decs [9]schemas.Decimal
-	strs [5]string
+	strs [8]string
 	t    time.Time
 }
 
@@ -516,6 +568,10 @@ func (st *rowStore) own(r *schemas.ItemRow) {
 	own(&r.SetupTaxAmount, &st.decs[7])
 	own(&r.LaborTaxAmount, &st.decs[8])
 	own(&r.CreateDate, &st.t)
+	own(&r.AssociatedItemID, &st.ints[3])
+	own(&r.ServiceName, &st.strs[5])
+	own(&r.ChargeCategory, &st.strs[6])
+	own(&r.ChargeFrequency, &st.strs[7])
 }
 
 // own copies what *p points to into dst and points *p there.

@@ -17,11 +17,15 @@ type View struct {
 	body string
 }
 
-// views are generated with the tables: the questions users ask first.
-var views = []View{
+// views are generated with the tables, the period views then the
+// snapshot views: the questions users ask first.
+var views = append(periodViews[:len(periodViews):len(periodViews)], snapshotViews...)
+
+var periodViews = []View{
 	{
 		Name: "cost_by_service_month",
-		Doc: "Cost per billing period, account and resource service (NULL: top-level category code not in the category map). " +
+		Doc: "Cost per billing period, account and resource service (NULL: no resource service, or a top-level category code not in the category map), " +
+			"with its readable service_name (credits, bandwidth, labor... are named although they have no resource service; NULL only for unknown codes). " +
 			"total_amount includes taxes; credits on the same invoices are netted in.",
 		body: `SELECT i.billing_period,
        i.account_id,
@@ -31,32 +35,37 @@ var views = []View{
        COUNT(*) AS item_rows,
        SUM(i.total_amount) AS total_amount,
        SUM(COALESCE(i.recurring_tax_amount, 0) + COALESCE(i.one_time_tax_amount, 0)
-         + COALESCE(i.setup_tax_amount, 0) + COALESCE(i.labor_tax_amount, 0)) AS tax_amount
+         + COALESCE(i.setup_tax_amount, 0) + COALESCE(i.labor_tax_amount, 0)) AS tax_amount,
+       i.service_name
 FROM {invoice_items} i
-GROUP BY i.billing_period, i.account_id, i.resource_service`,
+GROUP BY i.billing_period, i.account_id, i.resource_service, i.service_name`,
 	},
 	{
 		Name: "top_level_item_cost",
 		Doc: "The true cost of each top-level item (a server, a guest, a storage volume...) on each invoice: " +
-			"its own amount plus all its descendants, with its category, host and resource.",
+			"its own amount, all its descendants, and the items associated with it (associatedInvoiceItemId: a software license attached to a server), " +
+			"with its category, host and resource. Grouped by rollup_item_id, so an associated item is counted with the item it is attached to, never on its own.",
 		body: `SELECT i.billing_period,
        i.account_id,
        i.invoice_id,
-       i.top_level_item_id,
-       MAX(CASE WHEN i.depth = 0 THEN i.category_code END) AS category_code,
-       MAX(CASE WHEN i.depth = 0 THEN i.category_name END) AS category_name,
-       MAX(CASE WHEN i.depth = 0 THEN i.description END) AS description,
-       MAX(CASE WHEN i.depth = 0 THEN i.host_name END) AS host_name,
-       MAX(CASE WHEN i.depth = 0 THEN i.domain_name END) AS domain_name,
-       MAX(CASE WHEN i.depth = 0 THEN i.location END) AS location,
-       MAX(i.resource_service) AS resource_service,
-       MAX(i.resource_id) AS resource_id,
-       COUNT(*) - 1 AS descendant_rows,
-       SUM(CASE WHEN i.depth = 0 THEN i.total_amount ELSE 0 END) AS own_amount,
-       SUM(CASE WHEN i.depth > 0 THEN i.total_amount ELSE 0 END) AS descendants_amount,
-       SUM(i.total_amount) AS total_amount
+       i.rollup_item_id AS top_level_item_id,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.category_code END) AS category_code,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.category_name END) AS category_name,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.description END) AS description,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.host_name END) AS host_name,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.domain_name END) AS domain_name,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.location END) AS location,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.resource_service END) AS resource_service,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.resource_id END) AS resource_id,
+       COUNT(CASE WHEN i.top_level_item_id = i.rollup_item_id AND i.depth > 0 THEN 1 END) AS descendant_rows,
+       SUM(CASE WHEN i.item_id = i.rollup_item_id THEN i.total_amount ELSE 0 END) AS own_amount,
+       SUM(CASE WHEN i.top_level_item_id = i.rollup_item_id AND i.depth > 0 THEN i.total_amount ELSE 0 END) AS descendants_amount,
+       SUM(i.total_amount) AS total_amount,
+       COUNT(CASE WHEN i.top_level_item_id <> i.rollup_item_id THEN 1 END) AS associated_rows,
+       SUM(CASE WHEN i.top_level_item_id <> i.rollup_item_id THEN i.total_amount ELSE 0 END) AS associated_amount,
+       MAX(CASE WHEN i.item_id = i.rollup_item_id THEN i.service_name END) AS service_name
 FROM {invoice_items} i
-GROUP BY i.billing_period, i.account_id, i.invoice_id, i.top_level_item_id`,
+GROUP BY i.billing_period, i.account_id, i.invoice_id, i.rollup_item_id`,
 	},
 	{
 		Name: "credits_refunds_month",
@@ -89,8 +98,65 @@ WHERE NOT reconciled`,
 	},
 }
 
+// snapshotViews are the views over the snapshot tables, appended to views.
+var snapshotViews = []View{
+	{
+		Name: "latest_account_snapshot",
+		Doc:  "The latest snapshot of each account: balance, next invoice totals, pending and latest recurring invoices.",
+		body: `SELECT s.*
+FROM {account_snapshots} s
+JOIN (SELECT account_id, MAX(snapshot_time) AS snapshot_time FROM {account_snapshots} GROUP BY account_id) m
+  ON m.account_id = s.account_id AND m.snapshot_time = s.snapshot_time`,
+	},
+	{
+		Name: "next_invoice_vs_last_recurring",
+		Doc: "The forecast of the next invoice (the latest snapshot of next_invoice_items, top-level rows, before tax) next to the last CLOSED RECURRING invoice, " +
+			"by service_name (unmapped codes as (unmapped)): forecast_amount against the recurring fees of that invoice (last_recurring_amount, before tax) " +
+			"and its total with taxes and one-time charges (last_total_amount).",
+		body: `WITH snap AS (
+  SELECT account_id, MAX(snapshot_time) AS snapshot_time FROM {account_snapshots} GROUP BY account_id
+), forecast AS (
+  SELECT n.account_id, n.snapshot_time, COALESCE(n.service_name, '(unmapped)') AS service_name,
+         COUNT(*) AS forecast_items, SUM(n.next_invoice_total_recurring_amount) AS forecast_amount
+  FROM {next_invoice_items} n
+  JOIN snap ON snap.account_id = n.account_id AND snap.snapshot_time = n.snapshot_time
+  WHERE n.depth = 0
+  GROUP BY n.account_id, n.snapshot_time, COALESCE(n.service_name, '(unmapped)')
+), last_invoice AS (
+  SELECT v.account_id, v.invoice_id, v.billing_period
+  FROM {invoices} v
+  JOIN (SELECT account_id, MAX(create_date) AS create_date FROM {invoices}
+        WHERE type_code = 'RECURRING' AND status_code = 'CLOSED' GROUP BY account_id) m
+    ON m.account_id = v.account_id AND m.create_date = v.create_date
+  WHERE v.type_code = 'RECURRING' AND v.status_code = 'CLOSED'
+), last_items AS (
+  SELECT l.account_id, l.invoice_id, l.billing_period, COALESCE(i.service_name, '(unmapped)') AS service_name,
+         SUM(COALESCE(i.recurring_fee, 0)) AS last_recurring_amount, SUM(i.total_amount) AS last_total_amount
+  FROM {invoice_items} i
+  JOIN last_invoice l ON l.billing_period = i.billing_period AND l.invoice_id = i.invoice_id
+  GROUP BY l.account_id, l.invoice_id, l.billing_period, COALESCE(i.service_name, '(unmapped)')
+)
+SELECT COALESCE(f.account_id, li.account_id) AS account_id,
+       COALESCE(f.service_name, li.service_name) AS service_name,
+       f.snapshot_time,
+       COALESCE(f.forecast_items, 0) AS forecast_items,
+       COALESCE(f.forecast_amount, 0) AS forecast_amount,
+       li.invoice_id AS last_invoice_id,
+       li.billing_period AS last_billing_period,
+       COALESCE(li.last_recurring_amount, 0) AS last_recurring_amount,
+       COALESCE(li.last_total_amount, 0) AS last_total_amount,
+       COALESCE(f.forecast_amount, 0) - COALESCE(li.last_recurring_amount, 0) AS change_amount
+FROM forecast f
+FULL OUTER JOIN last_items li ON li.account_id = f.account_id AND li.service_name = f.service_name`,
+	},
+}
+
 func (v View) sql(invoices, items string) string {
-	return strings.NewReplacer("{invoices}", invoices, "{invoice_items}", items).Replace(v.body)
+	// the other tables take the prefix (an Athena database) of invoices
+	prefix := strings.TrimSuffix(invoices, InvoicesTable)
+	return strings.NewReplacer("{invoices}", invoices, "{invoice_items}", items,
+		"{invoice_payments}", prefix+PaymentsTable, "{account_snapshots}", prefix+SnapshotsTable,
+		"{next_invoice_items}", prefix+NextInvoiceItemsTable, "{billing_items}", prefix+BillingItemsTable).Replace(v.body)
 }
 
 var athenaDatabase = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
@@ -151,20 +217,25 @@ func AthenaDDL(location, database string, accounts []int64) (string, error) {
 		}
 		b.WriteString(")\n")
 		fmt.Fprintf(&b, "COMMENT '%s'\n", t.Doc)
-		fmt.Fprintf(&b, "PARTITIONED BY (`%s` bigint COMMENT '%s', `%s` string COMMENT '%s')\n", AccountColumn, accountDoc, PartitionColumn, partitionDoc)
+		pc := t.Partition
+		fmt.Fprintf(&b, "PARTITIONED BY (`%s` bigint COMMENT '%s', `%s` string COMMENT '%s')\n", AccountColumn, accountDoc, pc, partitionDocOf(pc))
 		b.WriteString("STORED AS PARQUET\n")
 		fmt.Fprintf(&b, "LOCATION '%s'\n", dir)
 		b.WriteString("TBLPROPERTIES (\n")
+		format, rng, unit := "yyyy-MM", "2010-01,NOW", "MONTHS"
+		if pc == SnapshotPartitionColumn {
+			format, rng, unit = "yyyy-MM-dd", "2020-01-01,NOW", "DAYS"
+		}
 		props := [][2]string{
 			{"projection.enabled", "true"},
 			{"projection." + AccountColumn + ".type", "enum"},
 			{"projection." + AccountColumn + ".values", strings.Join(ids, ",")},
-			{"projection." + PartitionColumn + ".type", "date"},
-			{"projection." + PartitionColumn + ".format", "yyyy-MM"},
-			{"projection." + PartitionColumn + ".range", "2010-01,NOW"},
-			{"projection." + PartitionColumn + ".interval", "1"},
-			{"projection." + PartitionColumn + ".interval.unit", "MONTHS"},
-			{"storage.location.template", dir + AccountColumn + "=${" + AccountColumn + "}/" + PartitionColumn + "=${" + PartitionColumn + "}/"},
+			{"projection." + pc + ".type", "date"},
+			{"projection." + pc + ".format", format},
+			{"projection." + pc + ".range", rng},
+			{"projection." + pc + ".interval", "1"},
+			{"projection." + pc + ".interval.unit", unit},
+			{"storage.location.template", dir + AccountColumn + "=${" + AccountColumn + "}/" + pc + "=${" + pc + "}/"},
 			{"invoicelake.schema_version", SchemaVersion},
 		}
 		for i, p := range props {
@@ -210,7 +281,7 @@ func DuckDBDDL(location string) (string, error) {
 	for _, t := range tables() {
 		fmt.Fprintf(&b, "-- %s\n", t.Doc)
 		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS\nSELECT * FROM read_parquet('%s/%s/%s=*/%s=*/*.parquet', hive_partitioning = true, hive_types = {'%s': BIGINT, '%s': VARCHAR});\n\n",
-			t.Name, loc, t.Name, AccountColumn, PartitionColumn, AccountColumn, PartitionColumn)
+			t.Name, loc, t.Name, AccountColumn, t.Partition, AccountColumn, t.Partition)
 	}
 	for _, v := range views {
 		fmt.Fprintf(&b, "-- %s\n", v.Doc)

@@ -110,6 +110,53 @@ type Table struct {
 	Name    string
 	Doc     string
 	Columns []Column
+	// Partition is the table's partition column: PartitionColumn for the
+	// tables of a billing period, SnapshotPartitionColumn for snapshots.
+	Partition string
+	// Example is a query over the table that DuckDB and Athena both run
+	// (docs/DATA.md shows it; the tests run it).
+	Example string
+}
+
+// tableExamples are the tables' example queries.
+var tableExamples = map[string]string{
+	InvoicesTable: `-- invoices, totals and payments per month and type
+SELECT billing_period, type_code, COUNT(*) AS invoices, SUM(invoice_total_amount) AS invoiced,
+       SUM(payment_amount) AS paid, COUNT(document_key) AS pdfs
+FROM invoices GROUP BY billing_period, type_code ORDER BY billing_period, type_code`,
+	ItemsTable: `-- cost per month by readable service and FOCUS charge category
+SELECT billing_period, service_name, charge_category, charge_frequency, SUM(total_amount) AS cost
+FROM invoice_items GROUP BY billing_period, service_name, charge_category, charge_frequency
+ORDER BY billing_period, cost DESC`,
+	PaymentsTable: `-- closed invoices with a total and no payment
+SELECT v.billing_period, v.invoice_id, v.type_code, v.status_code, v.invoice_total_amount
+FROM invoices v LEFT JOIN invoice_payments p ON p.billing_period = v.billing_period AND p.invoice_id = v.invoice_id
+WHERE v.status_code = 'CLOSED' AND v.invoice_total_amount > 0 AND p.invoice_id IS NULL`,
+	SnapshotsTable: `-- the balance and the next invoice over time
+SELECT account_id, snapshot_time, balance, next_invoice_total_amount, next_invoice_total_recurring_tax_amount, pending_invoice_total_amount
+FROM account_snapshots ORDER BY account_id, snapshot_time`,
+	NextInvoiceItemsTable: `-- the next invoice by service, in the latest snapshot (top-level rows: their amount includes their children)
+SELECT n.account_id, n.service_name, COUNT(*) AS items, SUM(n.next_invoice_total_recurring_amount) AS forecast
+FROM next_invoice_items n
+JOIN latest_account_snapshot s ON s.account_id = n.account_id AND s.snapshot_id = n.snapshot_id
+WHERE n.depth = 0 GROUP BY n.account_id, n.service_name ORDER BY forecast DESC`,
+	BillingItemsTable: `-- who ordered each live resource, when, and what it cost on the invoices
+SELECT b.billing_item_id, b.category_code, b.host_name, b.order_id, b.ordered_by_user_id, b.ordered_by_username, b.order_create_date,
+       SUM(i.total_amount) AS invoiced
+FROM billing_items b
+JOIN latest_account_snapshot s ON s.account_id = b.account_id AND s.snapshot_id = b.snapshot_id
+LEFT JOIN invoice_items i ON i.billing_item_id = b.billing_item_id
+WHERE b.depth = 0
+GROUP BY b.billing_item_id, b.category_code, b.host_name, b.order_id, b.ordered_by_user_id, b.ordered_by_username, b.order_create_date
+ORDER BY invoiced DESC`,
+}
+
+// partitionDocOf describes a partition column.
+func partitionDocOf(col string) string {
+	if col == SnapshotPartitionColumn {
+		return snapshotPartitionDoc
+	}
+	return partitionDoc
 }
 
 // Tables returns the lake's tables, derived from InvoiceRow and ItemRow by
@@ -126,7 +173,7 @@ func Tables() []Table {
 }
 
 var tables = sync.OnceValue(func() []Table {
-	return []Table{
+	ts := []Table{
 		{
 			Name:    InvoicesTable,
 			Doc:     "One row per invoice: its totals as the API reports them, the reconciliation of its items against them, and the contact columns under the PII policy.",
@@ -137,7 +184,40 @@ var tables = sync.OnceValue(func() []Table {
 			Doc:     "One row per invoice item at every level of the hierarchy, parents before children. total_amount excludes children, so SUM(total_amount) never double counts; resource_service and resource_id come from the top-level item.",
 			Columns: columnsOf(reflect.TypeFor[ItemRow]()),
 		},
+		{
+			Name:    PaymentsTable,
+			Doc:     "One row per payment of an invoice (getPayments: amount, type, date), in the billing period of the invoice and replaced with it. Payments have no id of their own: payment_index numbers those of an invoice.",
+			Columns: columnsOf(reflect.TypeFor[PaymentRow]()),
+		},
+		{
+			Name: SnapshotsTable,
+			Doc: "One row per account per run: the balance, the next invoice totals, the pending and the latest recurring invoices, as SoftLayer_Account says at snapshot_time. " +
+				"An append-only history (a new snapshot never replaces one), partitioned by snapshot_date.",
+			Columns:   columnsOf(reflect.TypeFor[AccountSnapshotRow]()),
+			Partition: SnapshotPartitionColumn,
+		},
+		{
+			Name: NextInvoiceItemsTable,
+			Doc: "The forecast of the next invoice, per snapshot: getNextInvoiceTopLevelBillingItems with their children and nextInvoiceTotal amounts. " +
+				"Sum next_invoice_total_recurring_amount over depth = 0 rows (it includes the children).",
+			Columns:   columnsOf(reflect.TypeFor[BillingItemRow]()),
+			Partition: SnapshotPartitionColumn,
+		},
+		{
+			Name: BillingItemsTable,
+			Doc: "The live billing items, per snapshot, as slcli account billing-items lists them (top-level items not cancelled, with their children): fees, dates, location, resource, " +
+				"and the order behind each (order id, who ordered it, when). billing_item_id joins invoice_items.billing_item_id.",
+			Columns:   columnsOf(reflect.TypeFor[BillingItemRow]()),
+			Partition: SnapshotPartitionColumn,
+		},
 	}
+	for i := range ts {
+		if ts[i].Partition == "" {
+			ts[i].Partition = PartitionColumn
+		}
+		ts[i].Example = tableExamples[ts[i].Name]
+	}
+	return ts
 })
 
 var (

@@ -92,15 +92,24 @@ func TestAthenaMatchesParquet(t *testing.T) {
 	}
 	want := map[string][][2]string{
 		// account_id is a partition key in Athena, not a column as well.
-		schemas.InvoicesTable: slices.DeleteFunc(athenaColumns(t, parquet.SchemaOf(schemas.InvoiceRow{})),
-			func(c [2]string) bool { return c[0] == schemas.AccountColumn }),
-		schemas.ItemsTable: athenaColumns(t, parquet.SchemaOf(schemas.ItemRow{})),
+		schemas.InvoicesTable:         noAccount(athenaColumns(t, parquet.SchemaOf(schemas.InvoiceRow{}))),
+		schemas.ItemsTable:            noAccount(athenaColumns(t, parquet.SchemaOf(schemas.ItemRow{}))),
+		schemas.PaymentsTable:         noAccount(athenaColumns(t, parquet.SchemaOf(schemas.PaymentRow{}))),
+		schemas.SnapshotsTable:        noAccount(athenaColumns(t, parquet.SchemaOf(schemas.AccountSnapshotRow{}))),
+		schemas.NextInvoiceItemsTable: noAccount(athenaColumns(t, parquet.SchemaOf(schemas.BillingItemRow{}))),
+		schemas.BillingItemsTable:     noAccount(athenaColumns(t, parquet.SchemaOf(schemas.BillingItemRow{}))),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Athena columns (-parquet +ddl):\n%s", diff)
 	}
-	if n := strings.Count(ddl, "PARTITIONED BY (`account_id` bigint COMMENT '"); n != 2 || strings.Count(ddl, ", `billing_period` string COMMENT '") != 2 {
-		t.Errorf("got %d tables partitioned by account_id bigint then billing_period string, want 2", n)
+	if n := strings.Count(ddl, "PARTITIONED BY (`account_id` bigint COMMENT '"); n != 6 {
+		t.Errorf("got %d tables partitioned by account_id bigint first, want 6", n)
+	}
+	if n := strings.Count(ddl, ", `snapshot_date` string COMMENT '"); n != 3 {
+		t.Errorf("got %d tables partitioned by snapshot_date string, want 3", n)
+	}
+	if n := strings.Count(ddl, ", `billing_period` string COMMENT '"); n != 3 {
+		t.Errorf("got %d tables partitioned by billing_period string, want 3", n)
 	}
 }
 
@@ -160,8 +169,12 @@ func athenaColumns(t *testing.T, s *parquet.Schema) [][2]string {
 // nullability against parquet-go's own reading of the same tags.
 func TestColumnsMatchParquet(t *testing.T) {
 	rows := map[string]*parquet.Schema{
-		schemas.InvoicesTable: parquet.SchemaOf(schemas.InvoiceRow{}),
-		schemas.ItemsTable:    parquet.SchemaOf(schemas.ItemRow{}),
+		schemas.InvoicesTable:         parquet.SchemaOf(schemas.InvoiceRow{}),
+		schemas.ItemsTable:            parquet.SchemaOf(schemas.ItemRow{}),
+		schemas.PaymentsTable:         parquet.SchemaOf(schemas.PaymentRow{}),
+		schemas.SnapshotsTable:        parquet.SchemaOf(schemas.AccountSnapshotRow{}),
+		schemas.NextInvoiceItemsTable: parquet.SchemaOf(schemas.BillingItemRow{}),
+		schemas.BillingItemsTable:     parquet.SchemaOf(schemas.BillingItemRow{}),
 	}
 	tables := schemas.Tables()
 	if len(tables) != len(rows) {
@@ -237,4 +250,9 @@ func TestDDLRejects(t *testing.T) {
 	if s, err := schemas.AthenaDDL("s3://b/p", "", []int64{278444, 300123}); err != nil || strings.Contains(s, "`.`") || !strings.Contains(s, "CREATE EXTERNAL TABLE IF NOT EXISTS `invoices`") {
 		t.Errorf("without a database: got error %v, want unqualified names", err)
 	}
+}
+
+// noAccount drops account_id: a partition key in Athena, never a column too.
+func noAccount(cols [][2]string) [][2]string {
+	return slices.DeleteFunc(cols, func(c [2]string) bool { return c[0] == schemas.AccountColumn })
 }

@@ -19,19 +19,24 @@ func DataDictionary() string {
 	b.WriteString("```\n")
 	b.WriteString("LOCATION/\n")
 	for _, t := range tables() {
+		if t.Partition == SnapshotPartitionColumn {
+			fmt.Fprintf(&b, "  %s/%s=N/%s=YYYY-MM-DD/*.parquet\n", t.Name, AccountColumn, t.Partition)
+			continue
+		}
 		fmt.Fprintf(&b, "  %s/%s=N/%s=YYYY-MM/*.parquet\n", t.Name, AccountColumn, PartitionColumn)
 	}
+	b.WriteString("  documents/account_id=N/billing_period=YYYY-MM/<invoice_id>.pdf    (optional: invoice PDFs, written once; invoices.document_key)\n")
 	b.WriteString("  _manifests/  _state/  _runs/  _lock/    (bookkeeping, per account; never part of a table)\n")
 	b.WriteString("```\n\n")
 
 	b.WriteString("## Conventions\n\n")
 	fmt.Fprintf(&b, "- **Accounts.** Every table is Hive-partitioned first by `%s` (bigint): the SoftLayer account, with the id the API reports for the credential that exported it. "+
 		"Each account has its own folders; several accounts share one lake and one set of tables, and every view groups by account. "+
-		"The invoices files also hold `%s` as a column (the same value).\n", AccountColumn, AccountColumn)
-	fmt.Fprintf(&b, "- **Partitioning.** Within an account, both tables are Hive-partitioned by `%s` (a string, `YYYY-MM`), which lives in the folder name only, never in the files. "+
+		"The invoices and account_snapshots files also hold `%s` as a column (the same value).\n", AccountColumn, AccountColumn)
+	fmt.Fprintf(&b, "- **Partitioning.** Within an account, `invoices`, `invoice_items` and `invoice_payments` are Hive-partitioned by `%s` (a string, `YYYY-MM`), which lives in the folder name only, never in the files. "+
 		"It is the calendar month of the invoice `create_date` **in the UTC offset the API reported**, not in UTC: "+
 		"`2024-03-31T23:30:00-05:00` belongs to `2024-03` although it is April in UTC, and `2024-04-01T00:30:00+02:00` belongs to `2024-04`. "+
-		"An invoice's items live in its invoice's partition. One account's period is the unit of replacement: a rerun replaces it whole.\n", PartitionColumn)
+		"An invoice's items and payments live in its invoice's partition. One account's period is the unit of replacement: a rerun replaces it whole.\n", PartitionColumn)
 	fmt.Fprintf(&b, "- **Money** is exact: Parquet `INT64 DECIMAL(%d,%d)`, `decimal(%d,%d)` in Athena and DuckDB, for the life of the tables. "+
 		"A value the API sends that does not fit (more than %d fractional digits or 10 integer digits) is an error, never rounded. Amounts are USD as the API reports them.\n",
 		MoneyPrecision, MoneyScale, MoneyPrecision, MoneyScale, MoneyScale)
@@ -42,10 +47,29 @@ func DataDictionary() string {
 	b.WriteString("- **Hierarchy.** `invoice_items` has one row per item at every level. `total_amount` is the item's own fees plus taxes, children excluded, " +
 		"so `SUM(total_amount)` over any set of rows never double counts; the cost of a server with its children is the sum over its `top_level_item_id`. " +
 		"`resource_service` and `resource_id` come from the top-level item (its `categoryCode` through the category map, and its `resourceTableId`).\n")
+	b.WriteString("- **True cost.** An item associated with another one (the API's `associatedInvoiceItemId`: a `software_license` of Microsoft SQL Server " +
+		"attached to a server) is a top-level item of its own, with its own `top_level_item_id` and no resource; its rows carry `associated_item_id` and " +
+		"`rollup_item_id` = the top-level item of the item it is attached to (every other row's `rollup_item_id` is its `top_level_item_id`). " +
+		"`GROUP BY rollup_item_id` is the true cost: a server whose own row costs 0.00, with children of 612.34 and a 45.00 license, is one row of " +
+		"`top_level_item_cost` with `own_amount` 0.00, `descendants_amount` 612.34, `associated_amount` 45.00 and `total_amount` 657.34 " +
+		"(`SELECT top_level_item_id, host_name, total_amount, associated_amount FROM top_level_item_cost WHERE associated_rows > 0`).\n")
+	b.WriteString("- **Classification.** Every item row has a `service_name` (the category map's readable name: `Virtual Servers` for `SoftLayer_Virtual_Guest`, " +
+		"`Service Credits`, `Bandwidth`, `Labor`... for the everyday codes without a resource; NULL only for an unknown code), and FOCUS's `charge_category` " +
+		"(Credit, Adjustment, Tax, Usage, Purchase) and `charge_frequency` (One-Time, Usage-Based, Recurring), from the item's fees, its hourly rate, " +
+		"its create date and its invoice's type and closed date (the rules are in each column's description).\n")
 	b.WriteString("- **Reconciliation.** Per invoice, the sum of the items' `total_amount` and the breakdowns (recurring, recurring tax, one-time = one-time + setup + labor, " +
 		"one-time tax, pre-tax) are compared exactly with the totals the API sent, and the row count with `item_count`. A total the API did not send is not checked. " +
 		"Under `reconcile: mark` an invoice that does not match is published with `reconciled = false` and `reconcile_issues`; under `reconcile: fail` the run fails.\n")
-	b.WriteString("- **PII.** The contact columns follow the `pii` policy: `drop` (default) writes NULL; `hash` writes the lowercase hex HMAC-SHA256 of the value " +
+	b.WriteString("- **Snapshots.** `account_snapshots`, `next_invoice_items` and `billing_items` describe the account at one instant, `snapshot_time` " +
+		"(when the run started asking the API), and are partitioned by its UTC date `snapshot_date` (`YYYY-MM-DD`). Each run adds one snapshot: one file per table, " +
+		"never replaced. Appending is safe there, and only there, because a snapshot is an observation, not a restatement: nothing the API says later " +
+		"corrects it (a later balance is a new fact at a new time), its `snapshot_id` (the run id) is unique, and a rerun adds a new snapshot instead of " +
+		"a second copy of the same one, so no row is ever counted twice. A run that dies mid-snapshot leaves files that no manifest lists; the next run " +
+		"removes them (they are journaled). The `account_snapshots` file of a snapshot is written after the other two, so a reader that globs the folders " +
+		"and joins on `snapshot_id` never sees a snapshot without its items. Query the latest one with the `latest_account_snapshot` view.\n")
+	b.WriteString("- **PII.** Each contact column follows its policy: `transform.pii_columns` names it per column, `transform.pii` (default `drop`) covers the others. " +
+		"The defaults keep `country` and `state` (two-letter codes that cost reports by region need and that identify no one) and drop the names, address, " +
+		"city, postal code, email and phones. `drop` writes NULL; `hash` writes the lowercase hex HMAC-SHA256 of the value " +
 		"with a secret key from the environment (equal values give equal digests, so they can still be grouped and joined); `keep` writes the value. Empty values are NULL under every policy.\n\n")
 
 	for _, t := range tables() {
@@ -62,7 +86,10 @@ func DataDictionary() string {
 		if !slices.ContainsFunc(t.Columns, func(c Column) bool { return c.Name == AccountColumn }) {
 			fmt.Fprintf(&b, "| | `%s` | bigint | BIGINT | (folder name) | no | %s |\n", AccountColumn, mdEscape(accountDoc))
 		}
-		fmt.Fprintf(&b, "| | `%s` | string | VARCHAR | (folder name) | no | %s |\n\n", PartitionColumn, mdEscape(partitionDoc))
+		fmt.Fprintf(&b, "| | `%s` | string | VARCHAR | (folder name) | no | %s |\n\n", t.Partition, mdEscape(partitionDocOf(t.Partition)))
+		if t.Example != "" {
+			fmt.Fprintf(&b, "```sql\n%s\n```\n\n", t.Example)
+		}
 	}
 
 	b.WriteString("## Views\n\nCreated by both `invoicelake ddl athena` and `invoicelake ddl duckdb`. " +

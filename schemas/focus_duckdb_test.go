@@ -140,6 +140,12 @@ func writeFocusLake(t *testing.T, lake string) {
 		{InvoiceID: 6, ItemID: 95, TopLevelItemID: 95, CategoryCode: "credit", CategoryName: sp("Service Credit"),
 			Description: "Refund: service credit for outage", OneTimeFee: dp("-3"), TotalAmount: schemas.MustParseDecimal("-3")},
 	})
+	// The other tables, empty, as the loader leaves them: DuckDB's views
+	// need a file to know a table.
+	writeTable(t, lake, schemas.PaymentsTable, 42, "2024-03", "part-0.parquet", []schemas.PaymentRow{})
+	writeSnapshot(t, lake, schemas.SnapshotsTable, "2024-04-20", []schemas.AccountSnapshotRow{})
+	writeSnapshot(t, lake, schemas.NextInvoiceItemsTable, "2024-04-20", []schemas.BillingItemRow{})
+	writeSnapshot(t, lake, schemas.BillingItemsTable, "2024-04-20", []schemas.BillingItemRow{})
 }
 
 // focusDB opens DuckDB (session time zone America/Chicago) on a lake

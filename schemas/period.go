@@ -8,7 +8,7 @@ import (
 // SchemaVersion is written in every Parquet file's metadata and manifest.
 // It changes only when a column is added (at the end, nullable); a rename or
 // retype makes new tables instead.
-const SchemaVersion = "1"
+const SchemaVersion = "2"
 
 // Period is a billing period: one calendar month, the unit of partitioning
 // and of replacement. Its partition folder is billing_period=YYYY-MM.

@@ -38,9 +38,58 @@ func TestDefaultCategories(t *testing.T) {
 			t.Errorf("code %s: got %q (%t), want %q", code, got, ok, svc)
 		}
 	}
+	// The everyday codes every account has are known, with no resource
+	// service and a readable name of their own (no warning on a normal
+	// account).
+	noResource := map[string]string{"credit": "Service Credits", "bandwidth": "Bandwidth",
+		"software_license": "Software Licenses", "one_time_charge": "One-Time Charges", "labor_fee": "Labor"}
+	for code, name := range noResource {
+		if svc, known := m.Service(code); !known || svc != "" {
+			t.Errorf("code %s: got service %q (known %t), want known with no service", code, svc, known)
+		}
+		if got, ok := m.Name(code); !ok || got != name {
+			t.Errorf("code %s: got name %q (%t), want %q", code, got, ok, name)
+		}
+	}
 	for _, code := range m.Codes() {
-		if svc, _ := m.Service(code); !strings.HasPrefix(svc, "SoftLayer_") {
+		svc, _ := m.Service(code)
+		if _, none := noResource[code]; none {
+			continue
+		}
+		if !strings.HasPrefix(svc, "SoftLayer_") {
 			t.Errorf("code %s: got service %q, want a SoftLayer_ service name", code, svc)
+		}
+		// Every service of the default map has a readable name.
+		if name, _ := m.Name(code); name == svc || name == "" {
+			t.Errorf("code %s: service %s has no readable name (got %q)", code, svc, name)
+		}
+	}
+	if got, ok := m.Name("guest_core"); got != "Virtual Servers" || !ok {
+		t.Errorf("guest_core: got name %q (%t), want Virtual Servers", got, ok)
+	}
+	if _, ok := m.Name("quantum_widget"); ok {
+		t.Errorf("an unknown code has a name")
+	}
+}
+
+func TestServiceNames(t *testing.T) {
+	m, err := transform.ParseCategoryMap([]byte("categories:\n  a: Svc_A\n  b: Svc_B\n  c: ~\n  d: ~\nservice_names:\n  Svc_A: Service A\n  c: Charge C\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, want := range map[string]string{"a": "Service A", "b": "Svc_B", "c": "Charge C", "d": "d"} {
+		if got, ok := m.Name(code); !ok || got != want {
+			t.Errorf("code %s: got %q (%t), want %q", code, got, ok, want)
+		}
+	}
+	user, err := transform.ParseCategoryMap([]byte("categories:\n  e: Svc_A\nservice_names:\n  Svc_A: Renamed A\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Merge(user)
+	for code, want := range map[string]string{"a": "Renamed A", "e": "Renamed A", "c": "Charge C"} {
+		if got, _ := m.Name(code); got != want {
+			t.Errorf("after merge, code %s: got %q, want %q", code, got, want)
 		}
 	}
 }
@@ -96,6 +145,9 @@ func TestParseCategoryMapErrors(t *testing.T) {
 		{"space in service", "categories:\n  server: Soft Layer\n", `service "Soft Layer"`},
 		{"not a map", "categories: [server]\n", "cannot unmarshal"},
 		{"two documents", "categories: {a: B}\n---\ncategories: {c: D}\n", "single YAML document"},
+		{"empty name", "categories: {a: B}\nservice_names: {B: \" \"}\n", `name " "`},
+		{"name on two lines", "categories: {a: B}\nservice_names: {B: \"x\\ny\"}\n", "on one line"},
+		{"name key with a space", "categories: {a: B}\nservice_names: {\"B C\": x}\n", `"B C"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,11 +19,12 @@ type RowKey struct {
 	HasService, HasResource  bool
 	Service                  string // when HasService
 	Resource                 int64  // when HasResource
+	Rollup                   int64  // rollup_item_id
 }
 
 // KeyOf copies what CheckRows needs of r; it keeps nothing of r.
 func KeyOf(r *schemas.ItemRow) RowKey {
-	k := RowKey{InvoiceID: r.InvoiceID, ItemID: r.ItemID, TopID: r.TopLevelItemID, Depth: r.Depth}
+	k := RowKey{InvoiceID: r.InvoiceID, ItemID: r.ItemID, TopID: r.TopLevelItemID, Depth: r.Depth, Rollup: r.RollupItemID}
 	if r.ParentItemID != nil {
 		k.ParentID, k.HasParent = *r.ParentItemID, true
 	}
@@ -50,8 +51,9 @@ func (p RowProblem) String() string {
 // against the rules every exported invoice keeps, and returns each broken
 // one (nil when none): no item_id twice; every parent_item_id names a row
 // of the invoice; top_level_item_id and depth follow the parent chain (a
-// top-level row is its own top at depth 0); every row's resource_service
-// and resource_id are those of its top-level row. It uses plain maps,
+// top-level row is its own top at depth 0); every row's resource_service,
+// resource_id and rollup_item_id are those of its top-level row, and
+// rollup_item_id names a top-level row of the invoice. It uses plain maps,
 // independent of the Index the exporter builds, so that it can judge it.
 func CheckRows(invoiceID int64, rows []RowKey) []RowProblem {
 	var out []RowProblem
@@ -104,6 +106,12 @@ func CheckRows(invoiceID int64, rows []RowKey) []RowProblem {
 		if r.HasService != top.HasService || r.Service != top.Service {
 			bad(r.ItemID, "resource_service %s, want %s (its top-level item %d's)", showKey(r.HasService, strconv.Quote(r.Service)),
 				showKey(top.HasService, strconv.Quote(top.Service)), top.ItemID)
+		}
+		if r.Rollup != top.Rollup {
+			bad(r.ItemID, "rollup_item_id %d, want %d (its top-level item %d's)", r.Rollup, top.Rollup, top.ItemID)
+		}
+		if ru, ok := byID[r.Rollup]; r == top && (!ok || ru.HasParent) {
+			bad(r.ItemID, "rollup_item_id %d is not a top-level item of the invoice", r.Rollup)
 		}
 		if r.HasResource != top.HasResource || r.Resource != top.Resource {
 			bad(r.ItemID, "resource_id %s, want %s (its top-level item %d's)", showKey(r.HasResource, strconv.FormatInt(r.Resource, 10)),

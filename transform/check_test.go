@@ -8,14 +8,16 @@ import (
 )
 
 // goodRows is a valid invoice 7: server 1 (resource 500) with children 2
-// and 3 (3 under 2), and credit 4 with no service.
+// and 3 (3 under 2), credit 4 with no service and license 5 attached to
+// the server.
 func goodRows() []RowKey {
 	svc := "SoftLayer_Hardware_Server"
 	return []RowKey{
-		{InvoiceID: 7, ItemID: 1, TopID: 1, HasService: true, Service: svc, HasResource: true, Resource: 500},
-		{InvoiceID: 7, ItemID: 2, TopID: 1, Depth: 1, HasParent: true, ParentID: 1, HasService: true, Service: svc, HasResource: true, Resource: 500},
-		{InvoiceID: 7, ItemID: 3, TopID: 1, Depth: 2, HasParent: true, ParentID: 2, HasService: true, Service: svc, HasResource: true, Resource: 500},
-		{InvoiceID: 7, ItemID: 4, TopID: 4},
+		{InvoiceID: 7, ItemID: 1, TopID: 1, Rollup: 1, HasService: true, Service: svc, HasResource: true, Resource: 500},
+		{InvoiceID: 7, ItemID: 2, TopID: 1, Rollup: 1, Depth: 1, HasParent: true, ParentID: 1, HasService: true, Service: svc, HasResource: true, Resource: 500},
+		{InvoiceID: 7, ItemID: 3, TopID: 1, Rollup: 1, Depth: 2, HasParent: true, ParentID: 2, HasService: true, Service: svc, HasResource: true, Resource: 500},
+		{InvoiceID: 7, ItemID: 4, TopID: 4, Rollup: 4},
+		{InvoiceID: 7, ItemID: 5, TopID: 5, Rollup: 1},
 	}
 }
 
@@ -38,6 +40,9 @@ func TestCheckRows(t *testing.T) {
 		{"duplicate", func(r []RowKey) []RowKey { return append(r, r[3]) }, 4, "appears twice"},
 		{"cycle", func(r []RowKey) []RowKey { r[0].HasParent, r[0].ParentID = true, 3; return r }, 1, "cycle"},
 		{"foreign row", func(r []RowKey) []RowKey { r[3].InvoiceID = 8; return r }, 4, "belongs to invoice 8"},
+		{"rollup differs from the top's", func(r []RowKey) []RowKey { r[1].Rollup = 4; return r }, 2, "rollup_item_id 4, want 1"},
+		{"rollup into a child", func(r []RowKey) []RowKey { r[4].Rollup = 2; return r }, 5, "not a top-level item"},
+		{"rollup into nothing", func(r []RowKey) []RowKey { r[4].Rollup = 99; return r }, 5, "not a top-level item"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,11 +23,21 @@
 //     given or into the Stream: the row is valid while the item is and
 //     until the next Row; whoever keeps it longer copies it.
 //
+// Every row also gets its rollup_item_id (a top-level item associated
+// with an item of another hierarchy, such as a software license attached
+// to a server, rolls into that item's top-level item: true cost), a
+// readable service_name (the category map's service_names), and FOCUS's
+// charge_category and charge_frequency (classify.go states the rules).
+// PaymentRows gives an invoice's invoice_payments rows; AccountSnapshotRow
+// and BillingItemRows the rows of an account snapshot.
+//
 // An unknown top-level code keeps resource_service NULL and is reported in
 // Stream.UnknownCodes (StrictCategories: *UnknownCategoryError). The
 // ReconcilePolicy marks an unreconciled invoice or fails (*ReconcileError).
-// The PIIPolicy decides what reaches the invoice contact columns: drop
-// (default), hash (HMAC-SHA256 with a secret key) or keep. IsPermanent
+// The PII policy decides, per column (ContactColumns: the invoice contact
+// and who ordered a billing item), what reaches the lake: drop (the
+// default, but the country and the state are kept), hash (HMAC-SHA256
+// with a secret key) or keep. IsPermanent
 // tells the errors a retry cannot fix (all of them concern the data).
 //
 // Money stays exact (schemas.Decimal, sums in schemas.Sum); a total that

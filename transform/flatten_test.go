@@ -139,11 +139,14 @@ func TestFlattenRowFields(t *testing.T) {
 			// 100.10+1+2+3+10.01+0.1+0.2+0.3; the hourly rate is not an amount.
 			TotalAmount: schemas.MustParseDecimal("116.71"),
 			CreateDate:  &utc,
+			// an hourly rate: Usage; no category map: no service name
+			RollupItemID: 10, ChargeCategory: str("Usage"), ChargeFrequency: str("Usage-Based"),
 		},
 		{
 			InvoiceID: 7, ItemID: 11, ParentItemID: i64(10), TopLevelItemID: 10, Depth: 1, CategoryCode: "ram",
 			ResourceID:   i64(555), // the top-level item's, not its own
 			RecurringFee: dec("-0.00000001"), TotalAmount: schemas.MustParseDecimal("-0.00000001"),
+			RollupItemID: 10, ChargeCategory: str("Credit"), ChargeFrequency: str("One-Time"), // negative
 		},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {

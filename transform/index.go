@@ -25,11 +25,32 @@ type Index struct {
 	over      []overflow        // items whose own total does not fit DECIMAL(18,8)
 	sums      itemSums
 	resolved  bool
+	// assoc lists the top-level items associated with another item
+	// (associatedInvoiceItemId), rare: a side list keeps a node at 32
+	// bytes. rollup maps such an item's position to the position of the
+	// top-level item it rolls into (resolve).
+	assoc  []assocRef
+	rollup map[int32]int32
+	// inv is what classifying a row needs of the invoice (Stream sets it).
+	inv invoiceInfo
+}
+
+// assocRef is a top-level item at pos associated with item id.
+type assocRef struct {
+	pos int32
+	id  int64
+}
+
+// invoiceInfo is what a row's classification needs of its invoice.
+type invoiceInfo struct {
+	typeCode string
+	closed   *time.Time
 }
 
 // codeCat is what the category map says of a code.
 type codeCat struct {
 	svc   *string // nil: no service, or unknown
+	name  *string // readable name; nil when unknown
 	known bool
 }
 
@@ -80,6 +101,9 @@ func (x *Index) Add(it *schemas.InvoiceItem) {
 		n.ref, n.flags = *it.ParentID, n.flags|hasParent
 	} else if it.ResourceTableID != nil {
 		n.ref, n.flags = *it.ResourceTableID, n.flags|hasRes
+	}
+	if it.ParentID == nil && it.AssociatedInvoiceItemID != nil {
+		x.assoc = append(x.assoc, assocRef{pos: pos, id: *it.AssociatedInvoiceItemID})
 	}
 	if id := it.InvoiceID; id != 0 && id != x.invoiceID && x.foreign == nil {
 		x.foreign = &HierarchyError{Kind: Foreign, InvoiceID: x.invoiceID, ItemID: it.ID, Other: id}
@@ -242,6 +266,7 @@ func (x *Index) resolve(visit func(pos int32)) error {
 		}
 	}
 	if out == n {
+		x.rollups(find)
 		return nil
 	}
 	// Items never reached all have parents that were never reached: they
@@ -264,6 +289,35 @@ func (x *Index) resolve(visit func(pos int32)) error {
 		cycle = append(cycle, nodes[v].id)
 	}
 	return &HierarchyError{Kind: Cycle, InvoiceID: invoiceID, ItemID: nodes[first].id, Cycle: cycle}
+}
+
+// rollups resolves the associated top-level items: each rolls into the
+// top-level item of the item it is associated with, one level (an item
+// associated with an associated item rolls into that item's top-level
+// item, not further). An association with an item not on the invoice, or
+// with the item's own hierarchy, rolls into nothing.
+func (x *Index) rollups(find func(int64) int32) {
+	for _, a := range x.assoc {
+		t := find(a.id)
+		if t < 0 {
+			continue
+		}
+		if top := x.nodes[t].top; top != a.pos {
+			if x.rollup == nil {
+				x.rollup = make(map[int32]int32, len(x.assoc))
+			}
+			x.rollup[a.pos] = top
+		}
+	}
+}
+
+// rollupID returns the id of the top-level item that the rows under the
+// top-level item at top roll into.
+func (x *Index) rollupID(top int32) int64 {
+	if r, ok := x.rollup[top]; ok {
+		top = r
+	}
+	return x.nodes[top].id
 }
 
 func (x *Index) overflowErr(pos int32) error {
@@ -313,6 +367,8 @@ func (x *Index) row(dst *schemas.ItemRow, it *schemas.InvoiceItem, pos int32, to
 		SetupTaxAmount:     it.SetupTaxAmount,
 		LaborTaxAmount:     it.LaborTaxAmount,
 		TotalAmount:        total,
+		AssociatedItemID:   it.AssociatedInvoiceItemID,
+		ServiceName:        x.name(top.code),
 	}
 	if t := it.CreateDate; t != nil {
 		if t.Location() == time.UTC {
@@ -324,6 +380,17 @@ func (x *Index) row(dst *schemas.ItemRow, it *schemas.InvoiceItem, pos int32, to
 			*utc = t.UTC()
 			dst.CreateDate = utc
 		}
+	}
+	dst.RollupItemID = x.rollupID(nd.top)
+	dst.ChargeCategory, dst.ChargeFrequency = classify(it, &x.inv, total)
+	return nil
+}
+
+// name is the readable service name of code k: nil until categorized, or
+// unknown.
+func (x *Index) name(k uint32) *string {
+	if int(k) < len(x.cats) {
+		return x.cats[k].name
 	}
 	return nil
 }

@@ -1,8 +1,6 @@
 package transform
 
 import (
-	"time"
-
 	"github.com/invoicelake/invoicelake/schemas"
 )
 
@@ -54,23 +52,19 @@ func Flatten(invoiceID int64, items []schemas.InvoiceItem) ([]schemas.ItemRow, e
 }
 
 func flatten(x *Index, items []schemas.InvoiceItem, rows []schemas.ItemRow) error {
-	out := 0
-	var rerr error
-	err := x.resolve(func(v int32) {
-		it := &items[v]
-		var u *time.Time
-		if t := it.CreateDate; t != nil && t.Location() != time.UTC {
-			u = new(time.Time)
-		}
-		if err := x.row(&rows[out], it, v, items[x.nodes[v].top].ResourceTableID, u); err != nil && rerr == nil {
-			rerr = err
-		}
-		out++
-	})
-	if err != nil {
+	// The rows are made once the hierarchy is resolved (the rollups need
+	// every item's top-level item), in the order resolve visits them.
+	order := make([]int32, 0, len(items))
+	if err := x.resolve(func(v int32) { order = append(order, v) }); err != nil {
 		return err
 	}
-	return rerr
+	for out, v := range order {
+		it := &items[v]
+		if err := x.row(&rows[out], it, v, items[x.nodes[v].top].ResourceTableID, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // stats adds up what invoices' Results say, as the exporter's run summary

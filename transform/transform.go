@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -38,14 +39,33 @@ const (
 // MinPIIKeyLen is the shortest HMAC key PIIHash accepts. Use 32 random bytes.
 const MinPIIKeyLen = 16
 
-// Options configure a Transformer. The zero value drops PII, marks
-// unreconciled invoices and maps no category (every code unknown).
+// ContactColumns are the invoice contact columns the PII policy governs,
+// in table order, then the billing items' columns naming who ordered an
+// item.
+var ContactColumns = []string{"company_name", "first_name", "last_name", "address1", "address2", "city",
+	"state", "postal_code", "country", "email", "office_phone", "fax_phone", "ordered_by_username", "ordered_by_name"}
+
+// DefaultPIIColumns are the per-column policies that apply unless
+// Options.PIIColumns says otherwise: the country and the state (a
+// two-letter code, "other" outside provinces) are kept, which is what
+// cost reports by region need and identifies no one; every other contact
+// column follows Options.PII.
+func DefaultPIIColumns() map[string]PIIPolicy {
+	return map[string]PIIPolicy{"country": PIIKeep, "state": PIIKeep}
+}
+
+// Options configure a Transformer. The zero value keeps the country and
+// the state, drops the other contact columns, marks unreconciled invoices
+// and maps no category (every code unknown).
 type Options struct {
 	Categories       *CategoryMap // top-level categoryCode -> service; read-only once passed
 	StrictCategories bool         // an unknown top-level code is an error, not a NULL service
-	PII              PIIPolicy    // "" means PIIDrop
-	PIIKey           []byte       // the HMAC key for PIIHash (at least MinPIIKeyLen bytes); never printed
-	Reconcile        ReconcilePolicy
+	PII              PIIPolicy    // the policy of the contact columns PIIColumns does not name; "" means PIIDrop
+	// PIIColumns overrides PII per contact column (ContactColumns), on top
+	// of DefaultPIIColumns: {"country": "drop"} drops the country too.
+	PIIColumns map[string]PIIPolicy
+	PIIKey     []byte // the HMAC key for PIIHash (at least MinPIIKeyLen bytes); never printed
+	Reconcile  ReconcilePolicy
 }
 
 // String describes o without the PII key.
@@ -54,8 +74,8 @@ func (o Options) String() string {
 	if len(o.PIIKey) > 0 {
 		key = "redacted"
 	}
-	return fmt.Sprintf("{categories:%d strict:%t pii:%s pii_key:%s reconcile:%s}",
-		o.Categories.Len(), o.StrictCategories, o.PII, key, o.Reconcile)
+	return fmt.Sprintf("{categories:%d strict:%t pii:%s pii_columns:%v pii_key:%s reconcile:%s}",
+		o.Categories.Len(), o.StrictCategories, o.PII, o.PIIColumns, key, o.Reconcile)
 }
 
 // Transformer turns invoices and their items into rows. It holds only its
@@ -65,7 +85,7 @@ func (o Options) String() string {
 type Transformer struct {
 	cats      *CategoryMap
 	strict    bool
-	pii       PIIPolicy
+	pii       [14]PIIPolicy // per ContactColumns entry
 	key       []byte
 	reconcile ReconcilePolicy
 }
@@ -75,20 +95,42 @@ func New(opts Options) (*Transformer, error) {
 	t := &Transformer{
 		cats:      opts.Categories,
 		strict:    opts.StrictCategories,
-		pii:       opts.PII,
 		reconcile: opts.Reconcile,
 	}
-	switch t.pii {
-	case "":
-		t.pii = PIIDrop
-	case PIIDrop, PIIKeep:
-	case PIIHash:
+	def := opts.PII
+	if def == "" {
+		def = PIIDrop
+	}
+	cols := DefaultPIIColumns()
+	for c, p := range opts.PIIColumns {
+		if !slices.Contains(ContactColumns, c) {
+			return nil, fmt.Errorf("transform: pii column %q: want one of %s", c, strings.Join(ContactColumns, ", "))
+		}
+		cols[c] = p
+	}
+	hash := false
+	for i, c := range ContactColumns {
+		p, ok := cols[c]
+		if !ok {
+			p = def
+		}
+		switch p {
+		case PIIDrop, PIIKeep:
+		case PIIHash:
+			hash = true
+		default:
+			if ok {
+				return nil, fmt.Errorf("transform: pii policy %q of column %s: want drop, hash or keep", string(p), c)
+			}
+			return nil, fmt.Errorf("transform: pii policy %q: want drop, hash or keep", string(opts.PII))
+		}
+		t.pii[i] = p
+	}
+	if hash {
 		if len(opts.PIIKey) < MinPIIKeyLen {
 			return nil, fmt.Errorf("transform: pii policy hash: key is %d bytes, want at least %d", len(opts.PIIKey), MinPIIKeyLen)
 		}
 		t.key = append([]byte(nil), opts.PIIKey...)
-	default:
-		return nil, fmt.Errorf("transform: pii policy %q: want drop, hash or keep", string(opts.PII))
 	}
 	switch t.reconcile {
 	case "":
@@ -151,6 +193,7 @@ func (t *Transformer) Stream(inv schemas.Invoice, x *Index) (*Stream, error) {
 		return nil, fmt.Errorf("transform: invoice %d: index already streamed", inv.ID)
 	}
 	cat := t.categorize(x)
+	x.inv = invoiceInfo{typeCode: inv.TypeCode, closed: utcPtr(inv.ClosedDate)}
 	if err := x.resolve(nil); err != nil {
 		return nil, err
 	}
@@ -216,6 +259,7 @@ func (t *Transformer) categorize(x *Index) categorized {
 	x.cats = make([]codeCat, len(x.codes))
 	for k, code := range x.codes {
 		x.cats[k].svc, x.cats[k].known = t.cats.lookup(code)
+		x.cats[k].name, _ = t.cats.name(code)
 	}
 	for i := range x.nodes {
 		nd := &x.nodes[i]
@@ -271,6 +315,7 @@ func (t *Transformer) invoiceRow(inv *schemas.Invoice, x *Index) (schemas.Invoic
 		row.ReconcileIssues = &issues
 	}
 	t.contact(&row, &inv.Contact)
+	properties(&row, inv)
 	return row, nil
 }
 
@@ -329,37 +374,116 @@ func addPtr(s *schemas.Sum, d *schemas.Decimal) {
 	}
 }
 
-// contact fills row's contact columns under t's PII policy.
+// piiValue is v under the policy of ContactColumns[i]: nil, a new string
+// holding v or its HMAC. mac is created on first use.
+func (t *Transformer) piiValue(i int, v string, mac *hash.Hash) *string {
+	if t.pii[i] == PIIDrop || v == "" {
+		return nil
+	}
+	if t.pii[i] == PIIHash {
+		if *mac == nil {
+			*mac = hmac.New(sha256.New, t.key)
+		}
+		var sum [sha256.Size]byte
+		(*mac).Reset()
+		(*mac).Write([]byte(v))
+		v = hex.EncodeToString((*mac).Sum(sum[:0]))
+	}
+	p := new(string)
+	*p = v
+	return p
+}
+
+// contact fills row's contact columns, each under its PII policy.
 func (t *Transformer) contact(row *schemas.InvoiceRow, c *schemas.Contact) {
-	if t.pii == PIIDrop {
-		return
-	}
 	var mac hash.Hash
-	if t.pii == PIIHash {
-		mac = hmac.New(sha256.New, t.key)
+	val := func(i int, v string) *string { return t.piiValue(i, v, &mac) }
+	// in ContactColumns order
+	row.CompanyName = val(0, c.CompanyName)
+	row.FirstName = val(1, c.FirstName)
+	row.LastName = val(2, c.LastName)
+	row.Address1 = val(3, c.Address1)
+	row.Address2 = val(4, c.Address2)
+	row.City = val(5, c.City)
+	row.State = val(6, c.State)
+	row.PostalCode = val(7, c.PostalCode)
+	row.Country = val(8, c.Country)
+	row.Email = val(9, c.Email)
+	row.OfficePhone = val(10, c.OfficePhone)
+	row.FaxPhone = val(11, c.FaxPhone)
+}
+
+// properties fills the columns of the datatype's remaining properties.
+func properties(row *schemas.InvoiceRow, inv *schemas.Invoice) {
+	row.ClaimedTaxExempt = inv.ClaimedTaxExemptTxFlag
+	row.DocumentsGenerated = inv.DocumentsGeneratedFlag
+	row.DetailedPDFGenerated = inv.DetailedPdfGeneratedFlag
+	row.PurchaseOrderNumber = inv.PurchaseOrderNumber
+	row.TaxStatusID = inv.TaxStatusID
+	row.TaxTypeID = inv.TaxTypeID
+	row.Amount = inv.Amount
+	row.PaymentAmount = inv.Payment
+	row.PaymentCount = inv.PaymentCount
+	row.SellerRegistration = inv.SellerRegistration
+	row.TaxMessage = inv.TaxMessage
+	row.TaxType = inv.TaxType
+	row.ExchangeRate = inv.ExchangeRate
+	row.LocalCurrency = inv.LocalCurrency
+	row.TaxInLocalCurrency = inv.TaxInfoTaxAmount
+	row.TaxReported = inv.TaxInfoReported
+}
+
+// PaymentRows returns the invoice_payments rows of inv: its payments in a
+// stable order (create_date, amount, type_code; the API gives payments no
+// id), numbered from 0. Times are UTC; the rows share nothing with inv.
+func PaymentRows(inv *schemas.Invoice) []schemas.PaymentRow {
+	if len(inv.Payments) == 0 {
+		return nil
 	}
-	var sum [sha256.Size]byte
-	val := func(v string) *string {
-		if v == "" {
-			return nil
+	ps := slices.Clone(inv.Payments)
+	slices.SortStableFunc(ps, func(a, b schemas.Payment) int {
+		if c := cmpTime(a.CreateDate, b.CreateDate); c != 0 {
+			return c
 		}
-		if mac != nil {
-			mac.Reset()
-			mac.Write([]byte(v))
-			v = hex.EncodeToString(mac.Sum(sum[:0]))
+		if c := cmpDec(a.Amount, b.Amount); c != 0 {
+			return c
 		}
-		return &v
+		return strings.Compare(a.TypeCode, b.TypeCode)
+	})
+	out := make([]schemas.PaymentRow, len(ps))
+	for i, p := range ps {
+		out[i] = schemas.PaymentRow{InvoiceID: inv.ID, PaymentIndex: int64(i), AccountID: inv.AccountID,
+			TypeCode: strings.Clone(p.TypeCode), CreateDate: utcPtr(p.CreateDate)}
+		if p.Amount != nil {
+			a := *p.Amount
+			out[i].Amount = &a
+		}
 	}
-	row.CompanyName = val(c.CompanyName)
-	row.FirstName = val(c.FirstName)
-	row.LastName = val(c.LastName)
-	row.Address1 = val(c.Address1)
-	row.Address2 = val(c.Address2)
-	row.City = val(c.City)
-	row.State = val(c.State)
-	row.PostalCode = val(c.PostalCode)
-	row.Country = val(c.Country)
-	row.Email = val(c.Email)
-	row.OfficePhone = val(c.OfficePhone)
-	row.FaxPhone = val(c.FaxPhone)
+	return out
+}
+
+// cmpTime orders nil first.
+func cmpTime(a, b *time.Time) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return a.Compare(*b)
+}
+
+// cmpDec orders nil first.
+func cmpDec(a, b *schemas.Decimal) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return cmp.Compare(a.Units(), b.Units())
 }

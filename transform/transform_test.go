@@ -385,20 +385,27 @@ func TestPII(t *testing.T) {
 		return []*string{r.CompanyName, r.FirstName, r.LastName, r.Address1, r.Address2, r.City,
 			r.State, r.PostalCode, r.Country, r.Email, r.OfficePhone, r.FaxPhone}
 	}
+	// By default the state and the country are kept under every policy.
+	dropped := []*string{nil, nil, nil, nil, nil, nil, str("TX"), nil, str("US"), nil, nil, nil}
 	tests := []struct {
-		policy PIIPolicy
-		want   []*string
+		name    string
+		policy  PIIPolicy
+		columns map[string]PIIPolicy
+		want    []*string
 	}{
-		{"", make([]*string, 12)},
-		{PIIDrop, make([]*string, 12)},
-		{PIIKeep, []*string{str("ACME"), str("Ada"), str("Lovelace"), str("1 Main St"), nil, str("Dallas"),
+		{"default", "", nil, dropped},
+		{"drop", PIIDrop, nil, dropped},
+		{"keep", PIIKeep, nil, []*string{str("ACME"), str("Ada"), str("Lovelace"), str("1 Main St"), nil, str("Dallas"),
 			str("TX"), str("75201"), str("US"), str("ada@example.com"), str("+1 555 0100"), nil}},
-		{PIIHash, []*string{mac("ACME"), mac("Ada"), mac("Lovelace"), mac("1 Main St"), nil, mac("Dallas"),
-			mac("TX"), mac("75201"), mac("US"), mac("ada@example.com"), mac("+1 555 0100"), nil}},
+		{"hash", PIIHash, nil, []*string{mac("ACME"), mac("Ada"), mac("Lovelace"), mac("1 Main St"), nil, mac("Dallas"),
+			str("TX"), mac("75201"), str("US"), mac("ada@example.com"), mac("+1 555 0100"), nil}},
+		{"drop everything", PIIDrop, map[string]PIIPolicy{"state": PIIDrop, "country": PIIDrop}, make([]*string, 12)},
+		{"per column", PIIDrop, map[string]PIIPolicy{"country": PIIDrop, "company_name": PIIKeep, "email": PIIHash},
+			[]*string{str("ACME"), nil, nil, nil, nil, nil, str("TX"), nil, nil, mac("ada@example.com"), nil, nil}},
 	}
 	for _, tt := range tests {
-		t.Run(string(tt.policy), func(t *testing.T) {
-			tr := newT(t, Options{PII: tt.policy, PIIKey: key})
+		t.Run(tt.name, func(t *testing.T) {
+			tr := newT(t, Options{PII: tt.policy, PIIColumns: tt.columns, PIIKey: key})
 			res, err := tr.Invoice(schemas.Invoice{ID: 7, CreateDate: mustTime("2024-01-05T00:00:00Z"), Contact: c}, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -425,6 +432,9 @@ func TestNewRejects(t *testing.T) {
 		{"hash without key", Options{PII: PIIHash}, "transform: pii policy hash: key is 0 bytes, want at least 16"},
 		{"hash with short key", Options{PII: PIIHash, PIIKey: secret}, "transform: pii policy hash: key is 15 bytes, want at least 16"},
 		{"unknown reconcile", Options{Reconcile: "ignore"}, `transform: reconcile policy "ignore": want mark or fail`},
+		{"unknown pii column", Options{PIIColumns: map[string]PIIPolicy{"phone": PIIKeep}}, `transform: pii column "phone": want one of company_name, first_name, last_name, address1, address2, city, state, postal_code, country, email, office_phone, fax_phone, ordered_by_username, ordered_by_name`},
+		{"unknown column policy", Options{PIIColumns: map[string]PIIPolicy{"city": "mask"}}, `transform: pii policy "mask" of column city: want drop, hash or keep`},
+		{"column hash without key", Options{PIIColumns: map[string]PIIPolicy{"email": PIIHash}}, "transform: pii policy hash: key is 0 bytes, want at least 16"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,9 +33,14 @@ type pipeline struct {
 	client   *extract.Client
 	tr       *transform.Transformer
 	bucket   load.Bucket
-	lake     *load.Lake // nil until open
-	progress *progress  // nil when not on a terminal
-	output   []byte     // what a command printed for this account (see fleet.each)
+	lake     *load.Lake  // nil until open
+	progress *progress   // nil when not on a terminal
+	output   []byte      // what a command printed for this account (see fleet.each)
+	docs     *docArchive // nil unless documents.enabled
+	// fresh is the account object open read, for the run's snapshot to use
+	// instead of asking again (nil once used, or in later runs).
+	fresh   *schemas.Account
+	freshAt time.Time
 }
 
 func (m *Main) newPipeline(cfg configs.Config, acct configs.Account, tr *transform.Transformer, b load.Bucket, log *slog.Logger) (*pipeline, error) {
@@ -60,10 +65,12 @@ func (p *pipeline) open(ctx context.Context) error {
 	if p.lake != nil {
 		return nil
 	}
-	id, err := p.client.AccountID(ctx)
+	var id int64
+	a, err := p.client.Account(ctx)
 	if err != nil {
 		return err
 	}
+	p.fresh, p.freshAt, id = &a, time.Now().UTC(), a.ID
 	if p.acct.ID != 0 && p.acct.ID != id {
 		return usageErrorf("its credential belongs to account %d, not to the configured id %d: nothing was written; "+
 			"fix accounts[].id or the credential", id, p.acct.ID)
@@ -110,6 +117,9 @@ func (m *Main) newFleet(ctx context.Context, cfg configs.Config, log *slog.Logge
 			return nil, err
 		}
 		f.pipes = append(f.pipes, p)
+		if cfg.Documents.Enabled {
+			p.docs = newDocArchive(p, cfg.Documents.Kinds)
+		}
 	}
 	if len(f.pipes) == 1 && isTerminal(m.Stderr) && cfg.Log.Format != "json" {
 		f.pipes[0].progress = newProgress(m.Stderr)
@@ -215,10 +225,10 @@ func (m *Main) transformer(cfg configs.Config) (*transform.Transformer, error) {
 		cats.Merge(user)
 	}
 	var key []byte
-	if cfg.Transform.PII == "hash" {
+	if cfg.Transform.PIIHashes() {
 		v, ok := m.LookupEnv(cfg.Transform.PIIKeyEnv)
 		if !ok || len(v) < transform.MinPIIKeyLen {
-			return nil, usageErrorf("transform.pii is hash: set %s to a secret key of at least %d characters", cfg.Transform.PIIKeyEnv, transform.MinPIIKeyLen)
+			return nil, usageErrorf("transform.pii (or a transform.pii_columns entry) is hash: set %s to a secret key of at least %d characters", cfg.Transform.PIIKeyEnv, transform.MinPIIKeyLen)
 		}
 		key = []byte(v)
 	}
@@ -226,6 +236,7 @@ func (m *Main) transformer(cfg configs.Config) (*transform.Transformer, error) {
 		Categories:       cats,
 		StrictCategories: cfg.Transform.StrictCategories,
 		PII:              transform.PIIPolicy(cfg.Transform.PII),
+		PIIColumns:       cfg.Transform.PIIColumnPolicies(),
 		PIIKey:           key,
 		Reconcile:        transform.ReconcilePolicy(cfg.Transform.Reconcile),
 	})
@@ -310,7 +321,7 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 				return sum, abortOpen(w, err)
 			}
 		}
-		s, err := p.invoice(w, iw)
+		s, err := p.invoice(ctx, w, iw)
 		if err != nil {
 			return sum, abortOpen(w, fmt.Errorf("period %s: %w", period, err))
 		}
@@ -326,8 +337,9 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 			break
 		}
 	}
+	err = p.datasets(ctx, run, sum) // after the periods: never holds them back
 	p.progress.finish()
-	return sum, nil
+	return sum, err
 }
 
 // invoice transforms one invoice and writes it to w in two passes over its
@@ -336,7 +348,7 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 // spill reuses one item, Stream.Row fills one row from it, and AddRows
 // copies what it keeps before pulling the next. It closes the spill and
 // returns the invoice's Stream (its row and what the summary counts).
-func (p *pipeline) invoice(w *load.PeriodWriter, iw extract.InvoiceWithItems) (*transform.Stream, error) {
+func (p *pipeline) invoice(ctx context.Context, w *load.PeriodWriter, iw extract.InvoiceWithItems) (*transform.Stream, error) {
 	defer iw.Items.Close()
 	x := transform.NewIndex(iw.Invoice.ID, iw.Items.Len())
 	for it, err := range iw.Items.Keys() {
@@ -349,6 +361,7 @@ func (p *pipeline) invoice(w *load.PeriodWriter, iw extract.InvoiceWithItems) (*
 	if err != nil {
 		return nil, err
 	}
+	p.docs.attach(ctx, &s.Invoice, &iw.Invoice, s.Period)
 	err = w.AddRows(s.Invoice, func(yield func(*schemas.ItemRow, error) bool) {
 		var row schemas.ItemRow
 		for it, err := range iw.Items.Items() {
@@ -360,6 +373,9 @@ func (p *pipeline) invoice(w *load.PeriodWriter, iw extract.InvoiceWithItems) (*
 			}
 		}
 	})
+	if err == nil {
+		err = w.AddPayments(transform.PaymentRows(&iw.Invoice))
+	}
 	return s, err
 }
 

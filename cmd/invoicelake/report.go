@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -84,13 +85,9 @@ type report struct {
 	Unreconciled      int64 // invoices with reconciled = false
 	UnreconciledShown []unreconciledInvoice
 
-	// Forecast is the next invoice's forecast against last month.
-	//
-	// EXTENSION POINT (issue 14): the forecast comes from another table of
-	// the lake that does not exist yet. When it does, read it in
-	// buildReport (from the lake only, like the rest) and set this field;
-	// writeText and writeHTML already show it when it is set. Until then it
-	// stays nil and neither renderer invents anything in its place.
+	// Forecast is the next invoice's forecast against last month, from
+	// the latest account snapshot (readForecast); nil when the lake has
+	// none, or the window ends before the present.
 	Forecast *forecast
 }
 
@@ -101,6 +98,10 @@ type forecast struct {
 	Amount    schemas.Sum
 	LastMonth schemas.Period
 	LastTotal schemas.Sum
+	// Balance is the account balance at the snapshot (Taken); nil if the
+	// API gave none.
+	Balance *schemas.Decimal
+	Taken   time.Time
 }
 
 // periodReport is one billing period of the report.
@@ -329,6 +330,13 @@ func buildReport(ctx context.Context, lakes []*load.Lake, location string, lo, h
 		}
 	}
 	acc.finish(r)
+	if hi.IsZero() {
+		f, err := readForecasts(ctx, lakes)
+		if err != nil {
+			return nil, err
+		}
+		r.Forecast = f
+	}
 	return r, nil
 }
 
@@ -978,12 +986,15 @@ func writeText(w io.Writer, r *report) error {
 		}
 	}
 
-	if f := r.Forecast; f != nil { // EXTENSION POINT (issue 14): see report.Forecast
+	if f := r.Forecast; f != nil {
 		fmt.Fprintf(ew, "\nNext invoice forecast\n")
 		t = &table{head: []string{"period", ">amount", ">change"}}
 		t.add(f.LastMonth.String()+" (last)", fmtSum(&f.LastTotal), "")
 		t.add(f.Period.String()+" (forecast)", fmtSum(&f.Amount), fmtDiff(&f.Amount, &f.LastTotal))
 		t.write(ew, "  ")
+		if f.Balance != nil {
+			fmt.Fprintf(ew, "  balance %s (snapshot of %s)\n", fmtMoney(f.Balance.BigRat()), f.Taken.Format("2006-01-02 15:04Z"))
+		}
 	}
 	return ew.err
 }

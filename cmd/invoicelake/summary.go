@@ -41,6 +41,14 @@ type Summary struct {
 	LockWait     string           `json:"lock_wait"`                           // how long the run waited for the lake's lock
 	InvalidUTF8  int64            `json:"api_invalid_utf8_replaced,omitempty"` // runs of non-UTF-8 bytes replaced with U+FFFD
 	Watermark    time.Time        `json:"watermark,omitzero"`
+	// Snapshot is the account snapshot the run published, if it did.
+	Snapshot *SnapshotSummary `json:"snapshot,omitempty"`
+	// Documents counts the invoice documents, when archived.
+	Documents *DocumentsSummary `json:"documents,omitempty"`
+	// FailedDatasets names the datasets that failed after the billing
+	// periods were published (account snapshot, invoice documents): the
+	// run then exits non-zero.
+	FailedDatasets []string `json:"failed_datasets,omitempty"`
 }
 
 // PeriodSummary is one published period.

@@ -38,6 +38,13 @@ func republish(t *testing.T, dir string, p schemas.Period, change func(*schemas.
 		change(&r)
 		items = append(items, r)
 	}
+	payments := map[int64][]schemas.PaymentRow{}
+	for r, err := range l.PaymentRows(t.Context(), p) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		payments[r.InvoiceID] = append(payments[r.InvoiceID], r)
+	}
 	lock, err := l.Lock(t.Context(), "test", time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +67,9 @@ func republish(t *testing.T, dir string, p schemas.Period, change func(*schemas.
 			}
 		})
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.AddPayments(payments[inv.InvoiceID]); err != nil {
 			t.Fatal(err)
 		}
 	}
