@@ -76,7 +76,7 @@ type InvoiceRow struct {
 	LocalCurrency        *string  `parquet:"local_currency,optional,dict" doc:"The local currency of the exchange rate (localCurrencyExchangeRate.localCurrency.keyName), e.g. USD or EUR."`
 	TaxInLocalCurrency   *Decimal `parquet:"tax_in_local_currency,optional,decimal(8:18)" doc:"The tax of the official tax record, in the local currency (taxInfo.totalTaxAmountToCurrency)."`
 	TaxReported          *bool    `parquet:"tax_reported,optional" doc:"Whether the official tax record has been reported (taxInfo.reportedFlag)."`
-	DocumentKey          *string  `parquet:"document_key,optional" doc:"Key of the archived invoice PDF (getPdf) relative to the lake location, e.g. documents/billing_period=2025-03/70088137.pdf; NULL when documents are not archived or the invoice is not closed."`
+	DocumentKey          *string  `parquet:"document_key,optional" doc:"Key of the archived invoice PDF (getPdf) relative to the lake location, e.g. documents/account_id=278444/billing_period=2025-03/70088137.pdf; NULL when documents are not archived or the invoice is not closed."`
 	DocumentSHA256       *string  `parquet:"document_sha256,optional" doc:"Lowercase hex SHA-256 of the archived PDF; NULL with document_key."`
 	DocumentBytes        *int64   `parquet:"document_bytes,optional" doc:"Size of the archived PDF in bytes; NULL with document_key."`
 }
