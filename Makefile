@@ -3,18 +3,38 @@
 SHELL := /bin/bash
 GO ?= go
 GOBIN := $(shell $(GO) env GOPATH)/bin
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+# RELEASE is the release this tree prepares: the image tag the manifests in configs/kubernetes
+# and the Dockerfile name (go test ./configs keeps the three equal). Releasing: docs/RELEASING.md.
+RELEASE := 0.2.0
+# VERSION of a build, from git: the tag vX.Y.Z on HEAD gives X.Y.Z, a later commit X.Y.Z-N-gHASH;
+# with no release tag yet, RELEASE-dev.HASH; -dirty with uncommitted changes; RELEASE-dev without git.
+GIT_DESCRIBE := $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null)
+GIT_HASH := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+GIT_DIRTY := $(if $(shell git status --porcelain --untracked-files=no 2>/dev/null),-dirty)
+VERSION ?= $(if $(GIT_DESCRIBE),$(patsubst v%,%,$(GIT_DESCRIBE)),$(RELEASE)-dev$(if $(GIT_HASH),.$(GIT_HASH)$(GIT_DIRTY)))
+COMMIT ?= $(or $(shell git rev-parse HEAD 2>/dev/null),unknown)
+BUILD_DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+IMAGE ?= ghcr.io/invoicelake/invoicelake
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
 VERSITYGW := $(GOBIN)/versitygw
 STATICCHECK := $(GOBIN)/staticcheck
 
-.PHONY: all build test lint bench fuzz chaos demo tools clean
+.PHONY: all build image version test lint bench fuzz chaos demo tools clean
 
 all: build
 
 ## build: static binaries in bin/ (CGO_ENABLED=0)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
+
+## version: the version a build of this tree gets
+version:
+	@echo $(VERSION)
+
+## image: the container image, tagged with VERSION (docker buildx for other platforms: see docs/DEPLOY.md)
+image:
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg BUILD_DATE=$(BUILD_DATE) \
+	  -t $(IMAGE):$(VERSION) .
 
 ## tools: the real servers and clients the tests talk to
 tools: $(VERSITYGW)

@@ -192,6 +192,9 @@ type Schedule struct {
 	Cron        string   `yaml:"cron"`         // robfig/cron spec, UTC unless CRON_TZ= is given
 	Listen      string   `yaml:"listen"`       // /healthz and /metrics (default 127.0.0.1:9090)
 	StopTimeout Duration `yaml:"stop_timeout"` // how long SIGTERM waits for a run in flight
+	// RunAtStart runs once when serve starts, before the schedule's first
+	// time (default true): a new pod catches up instead of waiting a day.
+	RunAtStart bool `yaml:"run_at_start"`
 }
 
 // Log settings.
@@ -250,6 +253,7 @@ func Default() Config {
 			Cron:        "CRON_TZ=UTC 17 3 * * *",
 			Listen:      "127.0.0.1:9090",
 			StopTimeout: Duration(5 * time.Minute),
+			RunAtStart:  true,
 		},
 		Log:       Log{Level: "info", Format: "auto"},
 		Documents: Documents{Kinds: []string{"pdf"}},

@@ -665,7 +665,8 @@ func (m *k8sManifests) k8sMountedConfigMapFile(spec corev1.PodSpec, c corev1.Con
 }
 
 // checkK8sServe checks what the serve daemon needs: --listen on all
-// interfaces, probes on /healthz at that port, scrape annotations.
+// interfaces, liveness on /healthz and readiness on /readyz at that port,
+// scrape annotations.
 func checkK8sServe(where string, tpl corev1.PodTemplateSpec, bad func(string, ...any)) {
 	for _, c := range tpl.Spec.Containers {
 		cw := where + " container " + c.Name
@@ -687,16 +688,16 @@ func checkK8sServe(where string, tpl corev1.PodTemplateSpec, bad func(string, ..
 			bad("%s: --listen port %d is not a containerPort", cw, port)
 		}
 		for _, pr := range []struct {
-			name  string
-			probe *corev1.Probe
-		}{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}} {
+			name, path string
+			probe      *corev1.Probe
+		}{{"livenessProbe", "/healthz", c.LivenessProbe}, {"readinessProbe", "/readyz", c.ReadinessProbe}} {
 			if pr.probe == nil || pr.probe.HTTPGet == nil {
 				bad("%s: %s is not an httpGet probe", cw, pr.name)
 				continue
 			}
 			got, ok := k8sResolvePort([]corev1.Container{c}, pr.probe.HTTPGet.Port)
-			if pr.probe.HTTPGet.Path != "/healthz" || !ok || int(got) != port {
-				bad("%s: %s is GET %s on port %s, want /healthz on %d", cw, pr.name, pr.probe.HTTPGet.Path, pr.probe.HTTPGet.Port.String(), port)
+			if pr.probe.HTTPGet.Path != pr.path || !ok || int(got) != port {
+				bad("%s: %s is GET %s on port %s, want %s on %d", cw, pr.name, pr.probe.HTTPGet.Path, pr.probe.HTTPGet.Port.String(), pr.path, port)
 			}
 		}
 		an := tpl.Annotations

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"iter"
 	"time"
 
@@ -134,7 +133,7 @@ func (c *Client) Account(ctx context.Context) (schemas.Account, error) {
 		return nil
 	})
 	if err != nil {
-		return schemas.Account{}, fmt.Errorf("extract: account: %w", err)
+		return schemas.Account{}, err // call names the method
 	}
 	return a, nil
 }
@@ -181,7 +180,7 @@ func (c *Client) billingItems(ctx context.Context, method, filter string) iter.S
 			return true
 		})
 		if err != nil && !stopped {
-			yield(schemas.BillingItem{}, fmt.Errorf("extract: %s: %w", method, err))
+			yield(schemas.BillingItem{}, err) // the pager names the method
 		}
 	}
 }

@@ -33,6 +33,7 @@ type Client struct {
 	mem     *budget // response bytes held at once, all calls together
 
 	utf8Warnings atomic.Int64
+	answered     atomic.Bool // the endpoint has answered at least once
 }
 
 // New validates cfg (after defaults) and returns a Client. Errors name the
@@ -143,6 +144,12 @@ func (r *request) url(endpoint string) string {
 }
 
 func (r *request) where() string {
+	if r.limit == 0 {
+		if r.id != 0 {
+			return fmt.Sprintf("%s id=%d", r.name(), r.id)
+		}
+		return r.name()
+	}
 	if r.id != 0 {
 		return fmt.Sprintf("%s id=%d offset=%d limit=%d", r.name(), r.id, r.offset, r.limit)
 	}
@@ -173,11 +180,14 @@ func (c *Client) call(ctx context.Context, r request, decode decodeFunc) error {
 		r.deadline = start.Add(pol.MaxElapsed)
 	}
 	for attempt := 1; ; attempt++ {
-		err := c.attempt(ctx, &r, decode)
+		obs := Attempt{Method: r.name()}
+		err := c.attempt(ctx, &r, decode, &obs)
 		if err == nil {
+			c.observe(&obs, OutcomeOK)
 			return nil
 		}
 		if ctx.Err() != nil {
+			c.observe(&obs, OutcomeCanceled)
 			return fmt.Errorf("extract: %s: %w", r.where(), context.Cause(ctx))
 		}
 		retry, cause := classify(err)
@@ -185,9 +195,17 @@ func (c *Client) call(ctx context.Context, r request, decode decodeFunc) error {
 		if r.shrinkable && errors.As(err, &le) && le.body {
 			// A page too big for MaxBodyBytes is halved, like "too much
 			// data"; at the smallest page it is an error.
+			c.observe(&obs, CauseTooMuchData)
 			return &shrinkError{cause: CauseTooMuchData, err: err}
 		}
 		if !retry {
+			c.observe(&obs, OutcomeError)
+			return fmt.Errorf("extract: %s: %w", r.where(), err)
+		}
+		c.observe(&obs, cause) // a retried cause, or the one that ends the call below
+		if cause == CauseConnect && !c.answered.Load() {
+			// Nothing ever answered at this endpoint: its host or port, or
+			// the network, is wrong. Say so now, not after the retry budget.
 			return fmt.Errorf("extract: %s: %w", r.where(), err)
 		}
 		if r.shrinkable && (cause == CauseTooMuchData || cause == CauseTimeout) {
@@ -199,6 +217,7 @@ func (c *Client) call(ctx context.Context, r request, decode decodeFunc) error {
 				r.where(), attempt, time.Since(start).Round(time.Millisecond), err)
 		}
 		c.stats.retry(cause)
+		c.observeRetry(cause)
 		c.log.DebugContext(ctx, "extract: retrying", "call", r.where(), "cause", cause,
 			"attempt", attempt, "delay", delay, "err", err)
 		if err := sleep(ctx, delay); err != nil {
@@ -426,8 +445,28 @@ func locationHost(resp *http.Response) string {
 	return u.Host
 }
 
-// attempt sends r once.
-func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) error {
+// observe hands one attempt to Config.Observe, if any. An attempt that
+// never sent a request (the limiter's wait ended by the context) is not
+// one.
+func (c *Client) observe(a *Attempt, outcome string) {
+	if c.cfg.Observe == nil || a.Outcome == "unsent" {
+		return
+	}
+	a.Outcome = outcome
+	c.cfg.Observe(*a)
+}
+
+// observeRetry tells Config.Observe that a request is sent again after a
+// failure of cause (what Stats.Retries counts).
+func (c *Client) observeRetry(cause string) {
+	if c.cfg.Observe != nil {
+		c.cfg.Observe(Attempt{Outcome: cause, Retry: true})
+	}
+}
+
+// attempt sends r once and describes it in obs.
+func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc, obs *Attempt) error {
+	obs.Outcome = "unsent"
 	if err := c.limiter.Wait(ctx); err != nil {
 		return err
 	}
@@ -451,10 +490,18 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) err
 	req.Header.Set("Accept", "application/json")
 	c.stats.call(r.name())
 	t0 := time.Now()
+	obs.Outcome = ""
+	defer func() { obs.Duration = time.Since(t0) }()
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// The URL's query is the mask and the filter: long, and no
+			// help to a reader. Method and URL without it.
+			err = &url.Error{Op: req.Method, URL: printableURL(req.URL), Err: ue.Err}
 		}
 		if tlsMismatch(err) {
 			return &transportError{cause: "tls", permanent: true,
@@ -463,14 +510,17 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) err
 		return &transportError{cause: transportCause(err), err: err}
 	}
 	defer resp.Body.Close()
+	c.answered.Store(true)
+	obs.Status = resp.StatusCode
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		return &RedirectError{StatusCode: resp.StatusCode, Method: r.name(), Host: locationHost(resp)}
 	}
 	var hb heldBody
 	defer c.release(&hb)
 	rerr := c.readBody(rctx, r, resp, &hb)
+	obs.Bytes = int64(len(hb.buf))
 	if c.log.Enabled(ctx, slog.LevelDebug) {
-		c.log.DebugContext(ctx, "extract: api call", "call", r.where(), "url", u, "status", resp.StatusCode,
+		c.log.DebugContext(ctx, "extract: api call", "call", r.where(), "url", printableURL(req.URL), "status", resp.StatusCode,
 			"bytes", len(hb.buf), "duration", time.Since(t0), "request_headers", redactHeaders(req.Header), "err", rerr)
 	}
 	if rerr != nil {
@@ -481,8 +531,13 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) err
 			return rerr
 		case ctx.Err() != nil:
 			return ctx.Err()
+		case resp.StatusCode == http.StatusBadRequest && bytes.Contains(hb.buf, []byte("HTTP request to an HTTPS server")):
+			// A TLS server answers plain HTTP with this 400 and resets the
+			// connection, often before the body is read to its end: the
+			// answer is the error, and retrying cannot change it.
+		default:
+			return &transportError{cause: transportCause(rerr), err: fmt.Errorf("read body: %w", rerr)}
 		}
-		return &transportError{cause: transportCause(rerr), err: fmt.Errorf("read body: %w", rerr)}
 	}
 	body := hb.buf
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -490,7 +545,7 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) err
 		if !ok {
 			msg = snippet(body)
 		}
-		e := &APIError{StatusCode: resp.StatusCode, Code: cleanMessage(code), Message: cleanMessage(msg), Method: r.name()}
+		e := &APIError{StatusCode: resp.StatusCode, Code: cleanMessage(code), Message: cleanMessage(msg), Method: r.name(), URL: printableURL(req.URL)}
 		if e.RateLimited() {
 			c.stats.rateLimit.Add(1)
 		}
@@ -506,7 +561,7 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc) err
 	defer done()
 	if body[0] == '{' {
 		if code, msg, ok := decodeAPIError(body); ok {
-			e := &APIError{StatusCode: resp.StatusCode, Code: cleanMessage(code), Message: cleanMessage(msg), Method: r.name()}
+			e := &APIError{StatusCode: resp.StatusCode, Code: cleanMessage(code), Message: cleanMessage(msg), Method: r.name(), URL: printableURL(req.URL)}
 			if e.RateLimited() {
 				c.stats.rateLimit.Add(1)
 			}
@@ -549,4 +604,10 @@ func redactHeaders(h http.Header) http.Header {
 		}
 	}
 	return out
+}
+
+// printableURL is u without its query and user info: scheme, host, path.
+func printableURL(u *url.URL) string {
+	v := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
+	return v.String()
 }

@@ -107,6 +107,12 @@ type Config struct {
 	MaxListRows   int
 	MaxSpillBytes int64
 
+	// Observe, if set, is called after every HTTP request the client
+	// sends (retries included), from the goroutine that sent it: it must
+	// be safe for concurrent use and quick. cmd exports it as metrics;
+	// this package knows no metrics library.
+	Observe func(Attempt)
+
 	HTTPClient *http.Client // optional; its Timeout should be 0 (Timeout above applies)
 	Logger     *slog.Logger // optional; debug logs redact Authorization
 	UserAgent  string       // default "invoicelake-extract/1"

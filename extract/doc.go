@@ -51,7 +51,9 @@
 // 40/s, below the API's 50/s) and one retry layer (exponential backoff with
 // full jitter, capped in attempts and elapsed time). Rate-limit errors, 5xx,
 // timeouts, connection resets and truncated or corrupted bodies are
-// retried; 401, 403, 404, mask and filter errors are returned at once as
+// retried, and so is a connection that cannot be made (refused, no
+// route, a name that does not resolve) once the endpoint has answered:
+// before that, it is returned at once (IsConnectError); 401, 403, 404, mask and filter errors are returned at once as
 // *APIError, a 3xx as *RedirectError, a TLS mismatch (an https endpoint
 // answered in plain HTTP, a certificate that does not verify) as a
 // permanent error. "Too much data" errors and timeouts first halve the page
@@ -63,6 +65,9 @@
 // == null == [], a bare object where an array was expected, unknown fields
 // ignored. An undecodable value is a *DecodeError naming invoice, item and
 // field.
+//
+// Errors print a URL as scheme, host and path, never with its query (the
+// mask and the filter); APIError.URL is that form.
 //
 // Secrets are of type Secret and print as "[REDACTED]"; debug logs redact
 // the Authorization header.

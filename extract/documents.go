@@ -57,7 +57,7 @@ func (c *Client) InvoiceDocument(ctx context.Context, invoiceID int64, kind Docu
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("extract: document invoice=%d: %w", invoiceID, err)
+		return nil, err // call names the method and the invoice
 	}
 	return out, nil
 }

@@ -51,14 +51,19 @@ type APIError struct {
 	Code       string // SoftLayer exception class, may be empty
 	Message    string // the API's "error" text
 	Method     string // "SoftLayer_Account::getInvoices"
+	// URL is the request's URL without its query (scheme, host, path):
+	// what the API answered for, safe to print.
+	URL string
 }
 
+// Error is the status, the code and the API's message; the call that got
+// it (method, offset) wraps it.
 func (e *APIError) Error() string {
 	code := e.Code
 	if code == "" {
 		code = "no code"
 	}
-	return fmt.Sprintf("extract: %s: HTTP %d %s: %s", e.Method, e.StatusCode, code, e.Message)
+	return fmt.Sprintf("HTTP %d %s: %s", e.StatusCode, code, e.Message)
 }
 
 // Is makes an APIError match its class.
@@ -115,9 +120,14 @@ const (
 	CauseTooMuchData = "too_much_data"
 	CauseTimeout     = "timeout"
 	CauseReset       = "connection_reset"
-	CauseTruncated   = "truncated_body"
-	CauseMalformed   = "malformed_body"
-	CauseEmpty       = "empty_body"
+	// CauseConnect is a connection that could not be made: refused, no
+	// route, a name that does not resolve. It is retried only once the
+	// endpoint has answered: a first call that cannot connect fails at
+	// once (the endpoint or the network is wrong, not a blip).
+	CauseConnect   = "connect"
+	CauseTruncated = "truncated_body"
+	CauseMalformed = "malformed_body"
+	CauseEmpty     = "empty_body"
 	// CauseInconsistent is a page that does not agree with its own
 	// SoftLayer-Total-Items (short, empty, null, not an array, no header).
 	CauseInconsistent = "inconsistent_page"
@@ -193,8 +203,8 @@ func (e *RedirectError) Error() string {
 	if e.Host != "" {
 		to = fmt.Sprintf("a redirect to host %q", e.Host)
 	}
-	return fmt.Sprintf("extract: %s: HTTP %d with %s: redirects are not followed (the SoftLayer API does not redirect; check the endpoint)",
-		e.Method, e.StatusCode, to)
+	return fmt.Sprintf("HTTP %d with %s: redirects are not followed (the SoftLayer API does not redirect; check the endpoint)",
+		e.StatusCode, to) // the call that got it names the method
 }
 
 // Is makes a RedirectError match ErrPermanent.
@@ -286,6 +296,9 @@ func classify(err error) (retry bool, cause string) {
 // transportCause names a failure of the HTTP round trip or the body read.
 func transportCause(err error) string {
 	var ne net.Error
+	if IsConnectError(err) {
+		return CauseConnect
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return CauseTimeout
@@ -296,4 +309,18 @@ func transportCause(err error) string {
 		return CauseReset
 	}
 	return CauseReset
+}
+
+// IsConnectError reports a connection that could not be made: refused,
+// no route to the host or network, a name that does not resolve.
+func IsConnectError(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return !op.Timeout()
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)
 }

@@ -124,13 +124,9 @@ func (c *Client) Invoices(ctx context.Context, q InvoiceQuery) iter.Seq2[schemas
 			return true
 		})
 		if err != nil && !stopped {
-			yield(schemas.Invoice{}, fmt.Errorf("extract: invoices: %w", err))
+			yield(schemas.Invoice{}, err) // it names the call: "extract: SoftLayer_Account::getInvoices offset=..."
 		}
 	}
-}
-
-func (c *Client) eachItem(ctx context.Context, invoiceID int64, emit func(schemas.InvoiceItem) bool) error {
-	return c.eachItemOf(ctx, invoiceID, nil, emit)
 }
 
 // itemLimit is the most items an invoice whose itemCount is n may have:
@@ -163,10 +159,7 @@ func (c *Client) eachItemOf(ctx context.Context, invoiceID int64, itemCount *int
 		c.stats.items.Add(1)
 		return emit(it)
 	})
-	if err != nil {
-		return fmt.Errorf("extract: items invoice=%d: %w", invoiceID, err)
-	}
-	return nil
+	return err // it names the call: "extract: SoftLayer_Billing_Invoice::getItems id=N offset=..."
 }
 
 // InvoiceWithItems is an invoice and all its items, sorted by id, waiting

@@ -46,6 +46,11 @@ func collectInvoices(c *Client, ctx context.Context, q InvoiceQuery) iter.Seq2[i
 	}
 }
 
+// eachItem pages through an invoice's items with no itemCount bound.
+func (c *Client) eachItem(ctx context.Context, invoiceID int64, emit func(schemas.InvoiceItem) bool) error {
+	return c.eachItemOf(ctx, invoiceID, nil, emit)
+}
+
 // itemsOf yields the items of one invoice, straight from the pager.
 func itemsOf(c *Client, ctx context.Context, invoiceID int64) iter.Seq2[schemas.InvoiceItem, error] {
 	return func(yield func(schemas.InvoiceItem, error) bool) {

@@ -4,6 +4,31 @@ import (
 	"maps"
 	"sync"
 	"sync/atomic"
+	"time"
+)
+
+// Attempt is one HTTP request the client sent, for Config.Observe.
+type Attempt struct {
+	Method   string        // "SoftLayer_Account::getInvoices"
+	Duration time.Duration // from sending the request to the end of its body, or its failure (the rate limiter's wait excluded)
+	Status   int           // the HTTP status; 0 when no answer came
+	Bytes    int64         // body bytes read, after decompression
+	// Outcome is OutcomeOK; or the retry cause (a Cause* constant) of a
+	// failure the client retries, or would have had its budget lasted;
+	// or OutcomeError for a failure no retry helps (the call ends with
+	// it), or OutcomeCanceled when the caller's context ended.
+	Outcome string
+	// Retry marks not a request but the decision to send one again after
+	// a failure whose cause is Outcome (what Stats.Retries counts); its
+	// other fields are zero.
+	Retry bool
+}
+
+// Outcomes of an Attempt besides the retry causes.
+const (
+	OutcomeOK       = "ok"
+	OutcomeError    = "error"
+	OutcomeCanceled = "canceled"
 )
 
 // Stats are the client's counters since New, for the run summary. Calls

@@ -288,6 +288,41 @@ func Accounts(ctx context.Context, b Bucket) (accounts []int64, legacy bool, err
 	return accounts, legacy, nil
 }
 
+// RunSummaries returns the keys of the account's run summaries (written
+// with WriteJSON as _runs/NAME.json), as ReadJSON takes them, in
+// increasing order of NAME: the latest max of them. A run id starts with
+// its start time, so the last key is the latest run's.
+func (l *Lake) RunSummaries(ctx context.Context, max int) ([]string, error) {
+	if l.acct == "" || max <= 0 {
+		return nil, nil
+	}
+	prefix := "_runs/" + l.acct
+	var names []string // sorted, at most max
+	for o, err := range l.b.List(ctx, prefix) {
+		if err != nil {
+			return nil, fmt.Errorf("load: run summaries: %w", err)
+		}
+		name := strings.TrimPrefix(o.Key, prefix)
+		if strings.Contains(name, "/") || !cmdKeyRE.MatchString("_runs/"+l.acct+name) {
+			continue
+		}
+		i, _ := slices.BinarySearch(names, name)
+		if len(names) == max {
+			if i == 0 {
+				continue // older than every one kept
+			}
+			names = slices.Delete(names, 0, 1)
+			i--
+		}
+		names = slices.Insert(names, i, name)
+	}
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = "_runs/" + n
+	}
+	return keys, nil
+}
+
 // reservedKey reports keys the lake manages itself.
 func reservedKey(key string) bool {
 	if key == MarkerKey {

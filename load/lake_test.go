@@ -531,6 +531,36 @@ func TestJSONHelpers(t *testing.T) {
 	}
 }
 
+// RunSummaries lists the account's run summaries, the latest max, in
+// order; other accounts', other folders' and foreign names are not its.
+func TestRunSummaries(t *testing.T) {
+	ctx := context.Background()
+	l, b := newFileLake(t, Options{})
+	lock(t, l)
+	for _, id := range []string{"20260102T000000.000Z-aa", "20260101T000000.000Z-bb", "20260103T000000.000Z-cc", "20251231T000000.000Z-dd"} {
+		if err := l.WriteJSON(ctx, "_runs/"+id+".json", map[string]string{"run_id": id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range []string{"_runs/account_id=99/20270101T000000.000Z-ee.json", "_runs/" + acctDir + "notes.txt", "_runs/" + acctDir + "sub/x.json"} {
+		if err := b.Put(ctx, k, strings.NewReader("{}"), 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := l.RunSummaries(ctx, 3)
+	want := []string{"_runs/20260101T000000.000Z-bb.json", "_runs/20260102T000000.000Z-aa.json", "_runs/20260103T000000.000Z-cc.json"}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("RunSummaries(3) = %q, %v; want %q", got, err, want)
+	}
+	var v map[string]string
+	if err := l.ReadJSON(ctx, got[2], &v, ""); err != nil || v["run_id"] != "20260103T000000.000Z-cc" {
+		t.Errorf("ReadJSON(%s) = %v, %v", got[2], v, err)
+	}
+	if got, _ := l.RunSummaries(ctx, 10); len(got) != 4 {
+		t.Errorf("RunSummaries(10) = %q, want the 4 of the account", got)
+	}
+}
+
 func TestLock(t *testing.T) {
 	ctx := context.Background()
 	fb, err := NewFileBucket(filepath.Join(t.TempDir(), "lake"))

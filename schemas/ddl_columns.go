@@ -128,10 +128,15 @@ FROM invoices GROUP BY billing_period, type_code ORDER BY billing_period, type_c
 SELECT billing_period, service_name, charge_category, charge_frequency, SUM(total_amount) AS cost
 FROM invoice_items GROUP BY billing_period, service_name, charge_category, charge_frequency
 ORDER BY billing_period, cost DESC`,
-	PaymentsTable: `-- closed invoices with a total and no payment
-SELECT v.billing_period, v.invoice_id, v.type_code, v.status_code, v.invoice_total_amount
+	PaymentsTable: `-- invoices with an amount still due: open, failed, or closed and not (fully) paid
+SELECT v.billing_period, v.invoice_id, v.type_code, v.status_code, v.invoice_total_amount,
+       coalesce(sum(p.amount), 0) AS paid,
+       v.invoice_total_amount - coalesce(sum(p.amount), 0) AS due
 FROM invoices v LEFT JOIN invoice_payments p ON p.billing_period = v.billing_period AND p.invoice_id = v.invoice_id
-WHERE v.status_code = 'CLOSED' AND v.invoice_total_amount > 0 AND p.invoice_id IS NULL`,
+WHERE v.invoice_total_amount > 0
+GROUP BY v.billing_period, v.invoice_id, v.type_code, v.status_code, v.invoice_total_amount
+HAVING v.invoice_total_amount - coalesce(sum(p.amount), 0) <> 0
+ORDER BY due DESC`,
 	SnapshotsTable: `-- the balance and the next invoice over time
 SELECT account_id, snapshot_time, balance, next_invoice_total_amount, next_invoice_total_recurring_tax_amount, pending_invoice_total_amount
 FROM account_snapshots ORDER BY account_id, snapshot_time`,

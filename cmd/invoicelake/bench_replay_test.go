@@ -94,7 +94,13 @@ func (s *pageStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := os.WriteFile(path, body, 0o644); err != nil && s.err == nil {
 		s.err = err
 	}
-	s.pages[key] = storedPage{path: path, total: rec.Header().Get("SoftLayer-Total-Items")}
+	// The simulator sets the header under the API's spelling, a key
+	// Header.Get (canonical: Softlayer-Total-Items) does not find.
+	total := rec.Header().Get("SoftLayer-Total-Items")
+	if v := rec.Header()["SoftLayer-Total-Items"]; len(v) == 1 {
+		total = v[0]
+	}
+	s.pages[key] = storedPage{path: path, total: total}
 }
 
 // replay returns a store that serves what s recorded, and passes anything

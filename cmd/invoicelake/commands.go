@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,15 +45,12 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	var c commonFlags
 	c.register(fs)
-	from := fs.String("from", "", "first billing period, YYYY-MM")
-	to := fs.String("to", "", "last billing period, YYYY-MM")
+	from := fs.String("from", "", "first billing period, `YYYY-MM`")
+	to := fs.String("to", "", "last billing period, `YYYY-MM`")
 	dry := fs.Bool("dry-run", false, "print the periods and the API calls it would make; write nothing")
 	shrink := fs.Bool("allow-shrink", false, "replace a published period even when the new version has fewer invoices")
 	var w schemas.Window
 	f, err := m.setup(ctx, fs, &c, args, func(cfg *configs.Config) (err error) {
-		if !c.set["out"] && c.config == "" {
-			return usageErrorf("export: --out is required (a folder, file:///path or s3://bucket/prefix)")
-		}
 		if w, err = parseWindow(*from, *to); err != nil {
 			return err
 		}
@@ -100,12 +99,17 @@ func (m *Main) run(ctx context.Context, args []string) error {
 // check, if any, on them before anything is opened) and builds a pipeline
 // per selected account.
 func (m *Main) setup(ctx context.Context, fs *flag.FlagSet, c *commonFlags, args []string, check func(*configs.Config) error) (*fleet, error) {
-	if err := parseFlags(fs, args); err != nil {
+	if err := m.parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	cfg, err := m.settings(fs, c)
 	if err != nil {
 		return nil, err
+	}
+	if !c.set["out"] && c.config == "" {
+		// lake.location has a default (./lake) for the file; a command
+		// line alone never writes or reads a lake it did not name.
+		return nil, usageErrorf("%s: --out is required (a folder, file:///path or s3://bucket/prefix), or --config FILE with lake.location", fs.Name())
 	}
 	if check != nil {
 		if err := check(&cfg); err != nil {
@@ -337,8 +341,8 @@ func (m *Main) verify(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	var c commonFlags
 	c.register(fs)
-	from := fs.String("from", "", "first billing period, YYYY-MM (default: every published period)")
-	to := fs.String("to", "", "last billing period, YYYY-MM")
+	from := fs.String("from", "", "first billing period, `YYYY-MM` (default: every published period)")
+	to := fs.String("to", "", "last billing period, `YYYY-MM`")
 	deep := fs.Bool("deep", false, "also re-read every item from the API and compare every column of every row")
 	var window []schemas.Period
 	f, err := m.setup(ctx, fs, &c, args, func(*configs.Config) error {
@@ -604,14 +608,21 @@ func compareWithAPI(ctx context.Context, p *pipeline, per schemas.Period, ps *pr
 }
 
 func (m *Main) ddl(ctx context.Context, args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		m.ddlHelp(m.Stdout)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || (args[0] != "athena" && args[0] != "duckdb") {
 		return usageErrorf("ddl: want `ddl athena --location s3://bucket/prefix` or `ddl duckdb --location DIR`")
 	}
 	fs := flag.NewFlagSet("ddl "+args[0], flag.ContinueOnError)
-	loc := fs.String("location", "", "the lake's location")
-	db := fs.String("database", "invoicelake", "Athena database name")
-	accounts := fs.String("accounts", "", "athena: the account `ids` of the lake, comma-separated (default: read from the lake, with the AWS SDK's credentials)")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	loc := fs.String("location", "", "the lake's `LOCATION`")
+	db, accounts := new(string), new(string)
+	if args[0] == "athena" {
+		fs.StringVar(db, "database", "invoicelake", "Athena database `NAME`")
+		fs.StringVar(accounts, "accounts", "", "the account `IDS` of the lake, comma-separated (default: read from the lake, with the AWS SDK's credentials)")
+	}
+	if err := m.parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if *loc == "" {
@@ -632,13 +643,44 @@ func (m *Main) ddl(ctx context.Context, args []string) error {
 		}
 		fmt.Fprint(m.Stdout, sql)
 	case "duckdb":
-		sql, err := schemas.DuckDBDDL(*loc)
+		where, note, err := duckDBLocation(*loc)
+		if err != nil {
+			return err
+		}
+		sql, err := schemas.DuckDBDDL(where)
 		if err != nil {
 			return usageError{err}
 		}
-		fmt.Fprint(m.Stdout, sql)
+		fmt.Fprintf(m.Stdout, "-- %s\n%s", note, sql)
 	}
 	return nil
+}
+
+// duckDBLocation is where DuckDB's views read the lake: a local folder
+// (a path, or file:///path) as an absolute path, so that the views work
+// from any folder; an s3:// URL as given (DuckDB's httpfs reads it with
+// its own S3 credentials). note says which, for the DDL's first line.
+func duckDBLocation(loc string) (where, note string, err error) {
+	switch {
+	case strings.HasPrefix(loc, "s3://"):
+		return loc, fmt.Sprintf("location %s, as given: DuckDB reads it with its httpfs extension and S3 credentials (CREATE SECRET)", loc), nil
+	case strings.HasPrefix(loc, "file://"):
+		u, err := url.Parse(loc)
+		if err != nil || (u.Host != "" && u.Host != "localhost") || u.Path == "" {
+			return "", "", usageErrorf("ddl duckdb: --location %q: want file:///absolute/path", loc)
+		}
+		return u.Path, fmt.Sprintf("location %s, as the local path %s", loc, u.Path), nil
+	case strings.Contains(loc, "://"):
+		return "", "", usageErrorf("ddl duckdb: --location %q: want a folder, file:///path or s3://bucket/prefix", loc)
+	}
+	abs, err := filepath.Abs(loc)
+	if err != nil {
+		return "", "", usageErrorf("ddl duckdb: --location %q: %v", loc, err)
+	}
+	if abs == loc {
+		return abs, "location " + abs, nil
+	}
+	return abs, fmt.Sprintf("location %s (given as %s): absolute, so that the views work from any folder", abs, loc), nil
 }
 
 // ddlAccounts returns the account ids for Athena's partition projection:

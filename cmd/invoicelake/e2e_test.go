@@ -479,7 +479,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown command", good, t.Context(), []string{"frobnicate"}, exitUsage, "unknown command"},
 		{"missing window", good, t.Context(), []string{"export", "--out", dir}, exitUsage, "--from and --to are required"},
 		{"bad period", good, t.Context(), []string{"export", "--from", "2026-13", "--to", "2026-01", "--out", dir}, exitUsage, "--from"},
-		{"bad flag", good, t.Context(), []string{"export", "--frm", "x"}, exitUsage, "flag provided but not defined"},
+		{"bad flag", good, t.Context(), []string{"export", "--frm", "x"}, exitUsage, "unknown flag --frm (did you mean --from?)"},
 		{"secret in config", good, t.Context(), []string{"export", "--config", badCfg, "--from", "2026-05", "--to", "2026-05"}, exitUsage, "secrets are never written"},
 		{"no credentials", env{"SL_ENDPOINT_URL": srv.URL()}, t.Context(), []string{"export", "--from", "2026-05", "--to", "2026-05", "--out", dir}, exitUsage, "no SoftLayer credentials"},
 		{"wrong API key", wrongKey, t.Context(), []string{"export", "--from", "2026-05", "--to", "2026-05", "--out", dir}, exitUsage, "401"},
@@ -507,7 +507,10 @@ func TestExitCodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer lk.Release(context.Background())
-		code, _, stderr := good.run(t, t.Context(), nil, "export", "--from", "2026-05", "--to", "2026-05", "--out", dir)
+		// A short lock_wait: the run polls, then gives up (the default waits 5 minutes).
+		cfg := filepath.Join(t.TempDir(), "wait.yaml")
+		os.WriteFile(cfg, []byte(fmt.Sprintf("lake:\n  location: %s\n  lock_wait: 3s\n", dir)), 0o600)
+		code, _, stderr := good.run(t, t.Context(), nil, "export", "--from", "2026-05", "--to", "2026-05", "--config", cfg)
 		if code != exitTransient || !strings.Contains(stderr, "other-run") {
 			t.Errorf("exit %d, stderr %q: want 1 naming the holder", code, stderr)
 		}

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/invoicelake/invoicelake/extract"
@@ -148,6 +151,7 @@ func remedy(err error) string {
 // exit prints err once and returns its exit code.
 func (m *Main) exit(err error) int {
 	code := exitCode(err)
+	m.tty.clear() // a progress bar a failed run left
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		hint := ""
 		switch code {
@@ -159,7 +163,7 @@ func (m *Main) exit(err error) int {
 			if errors.As(err, new(usageError)) {
 				break
 			}
-			if r := remedy(err); r != "" {
+			if r := remedy(err); r != "" && headline(err) == "" {
 				hint = " (permanent: " + r + ")"
 			} else {
 				hint = " (permanent: a retry fails the same way)"
@@ -167,7 +171,110 @@ func (m *Main) exit(err error) int {
 		case exitMismatch:
 			hint = " (rerun `invoicelake export` for the periods shown, then verify again)"
 		}
-		fmt.Fprintf(m.Stderr, "invoicelake: %v%s\n", err, hint)
+		if h := headline(err); h != "" {
+			fmt.Fprintf(m.Stderr, "invoicelake: %s\n  error: %v%s\n", h, err, hint)
+		} else {
+			fmt.Fprintf(m.Stderr, "invoicelake: %v%s\n", err, hint)
+		}
 	}
 	return code
+}
+
+// headline is one short line that says what is wrong and what to do, for
+// the errors an operator meets first (the endpoint, the credentials);
+// printed before the error itself. "" when the error says it already.
+func headline(err error) string {
+	var ae *extract.APIError
+	if errors.As(err, &ae) {
+		base, host := endpointOf(ae.URL)
+		switch {
+		case ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden ||
+			strings.Contains(ae.Code, "Authentication") || ae.Code == extract.CodeInvalidToken:
+			return fmt.Sprintf("the SoftLayer API refused the credentials (HTTP %d): SL_USERNAME is your classic user name (123456_me@example.com) "+
+				"with its API key in SL_API_KEY, or the literal \"apikey\" with an IBM Cloud API key; an IAM token (source.bearer_token_file) may have expired",
+				ae.StatusCode)
+		case ae.StatusCode == http.StatusNotFound && ae.Code == "":
+			return fmt.Sprintf("%s is not the SoftLayer REST API (HTTP 404 for GET %s): give the API's base URL, of the form "+
+				"https://api.softlayer.com/rest/v3.1/ (here probably %s), in source.endpoint or SL_ENDPOINT_URL", base, pathOf(ae.URL), expectedEndpoint(ae.URL, "", host))
+		case ae.StatusCode == http.StatusBadRequest && strings.Contains(ae.Message, "HTTP request to an HTTPS server"):
+			return fmt.Sprintf("%s speaks HTTPS, not plain HTTP: use %s (source.endpoint, SL_ENDPOINT_URL)", host, expectedEndpoint(ae.URL, "https", host))
+		}
+		return ""
+	}
+	var ue *url.Error
+	hasURL := errors.As(err, &ue)
+	switch {
+	case isTLSMisconfiguration(err) && strings.Contains(err.Error(), "HTTP response to HTTPS"):
+		host := "the endpoint"
+		want := "an http:// URL"
+		if hasURL {
+			_, host = endpointOf(ue.URL)
+			want = "an http:// URL: " + expectedEndpoint(ue.URL, "http", host)
+		}
+		return fmt.Sprintf("%s answers in plain HTTP, not TLS: use %s, or point the https:// URL at a TLS endpoint (source.endpoint, SL_ENDPOINT_URL)", host, want)
+	case extract.IsConnectError(err):
+		host, what := "", "cannot connect"
+		var dns *net.DNSError
+		var op *net.OpError
+		switch {
+		case errors.As(err, &dns):
+			host, what = dns.Name, "the name does not resolve"
+			if !dns.IsNotFound {
+				what = "the name could not be resolved"
+			}
+		case errors.As(err, &op) && op.Err != nil:
+			what = op.Err.Error()
+			if i := strings.LastIndex(what, ": "); i >= 0 {
+				what = what[i+2:] // "connect: connection refused" -> "connection refused"
+			}
+		}
+		if hasURL {
+			_, host = endpointOf(ue.URL)
+		} else if op != nil && op.Addr != nil && host == "" {
+			host = op.Addr.String()
+		}
+		if host == "" {
+			return ""
+		}
+		where := "the host and port"
+		if hasURL && strings.Contains(ue.URL, "/SoftLayer_") {
+			where = "the SoftLayer endpoint (source.endpoint, SL_ENDPOINT_URL)"
+		}
+		return fmt.Sprintf("cannot connect to %s: %s: check %s and the network", host, what, where)
+	}
+	return ""
+}
+
+// endpointOf returns the endpoint of an API request's URL (what comes
+// before the service's name) and its host.
+func endpointOf(raw string) (base, host string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "the endpoint", "the endpoint"
+	}
+	base = raw
+	if i := strings.Index(raw, "/SoftLayer_"); i >= 0 {
+		base = raw[:i+1]
+	}
+	return base, u.Host
+}
+
+// pathOf returns the path of a URL.
+func pathOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.EscapedPath()
+	}
+	return raw
+}
+
+// expectedEndpoint is the endpoint with the REST API's base path on host,
+// with scheme (or the URL's own).
+func expectedEndpoint(raw, scheme, host string) string {
+	if scheme == "" {
+		scheme = "https"
+		if u, err := url.Parse(raw); err == nil && u.Scheme != "" {
+			scheme = u.Scheme
+		}
+	}
+	return scheme + "://" + host + "/rest/v3.1/"
 }

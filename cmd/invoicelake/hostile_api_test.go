@@ -464,10 +464,15 @@ func TestHostileAPI(t *testing.T) {
 			if r.code != tc.code {
 				t.Errorf("exit %d, want %d\n%s", r.code, tc.code, r.stderr)
 			}
+			// The error: its line, and the line of detail after a headline.
 			errLine := ""
-			for _, l := range strings.Split(r.stderr, "\n") {
+			lines := strings.Split(r.stderr, "\n")
+			for i, l := range lines {
 				if strings.HasPrefix(l, "invoicelake: ") {
 					errLine = l
+					if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "  error: ") {
+						errLine += " " + strings.TrimSpace(lines[i+1])
+					}
 				}
 			}
 			if tc.msg != "" && !regexp.MustCompile(tc.msg).MatchString(errLine) {

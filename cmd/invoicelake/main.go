@@ -9,24 +9,35 @@
 //	invoicelake ddl athena --location s3://bucket/billing
 //	invoicelake ddl duckdb --location ./lake
 //	invoicelake version
+//	invoicelake help COMMAND                        # its flags, defaults and examples (cli.go)
+//	invoicelake completion bash|zsh|fish            # shell completion (completion.go)
 //
 // Exit codes: 0 success, 1 transient failure (worth a retry), 2 usage,
-// configuration, credentials or another permanent failure, 130 cancelled.
+// configuration, credentials or another permanent failure, 3 verify found
+// a difference, 130 cancelled.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the binary is static; billing periods need America/Chicago
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version, commit and buildDate are set at build time with -ldflags
+// "-X main.version=... -X main.commit=... -X main.buildDate=..." (the
+// Makefile and the Dockerfile do).
+var (
+	version   = "dev"
+	commit    = "unknown"
+	buildDate = "unknown"
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -48,6 +59,14 @@ type Main struct {
 	// MinScheduleInterval is the shortest gap between two runs `serve`
 	// accepts in a schedule; 0 means a minute. Tests lower it.
 	MinScheduleInterval time.Duration
+
+	// introspect, when set, receives the flag.FlagSet of the command and
+	// ends it before it parses (help and completion read the flags).
+	introspect func(*flag.FlagSet)
+
+	// tty is stderr when it is a terminal and the log is text: log lines
+	// go above the progress bar. Set by logger.
+	tty *term
 }
 
 func (m *Main) now() time.Time {
@@ -57,56 +76,39 @@ func (m *Main) now() time.Time {
 	return time.Now()
 }
 
-const usage = `invoicelake exports IBM Cloud Classic (SoftLayer) invoices to a Parquet lake.
-
-Usage:
-  invoicelake export --from YYYY-MM --to YYYY-MM --out LOCATION [flags]
-  invoicelake run    --config FILE [flags]      incremental one-shot (CronJob)
-  invoicelake serve  --config FILE [flags]      daemon: run on a cron schedule
-  invoicelake verify --out LOCATION [--from YYYY-MM --to YYYY-MM] [flags]
-  invoicelake report --out LOCATION [--from YYYY-MM] [--to YYYY-MM] [--top N] [--html FILE]
-  invoicelake ddl athena --location s3://bucket/prefix [--database NAME]
-  invoicelake ddl duckdb --location DIR
-  invoicelake version
-
-LOCATION is a folder, file:///path or s3://bucket/prefix.
-Credentials come from the environment: SL_USERNAME and SL_API_KEY (or the
-file named by source.api_key_file / source.bearer_token_file in the config);
-SL_ENDPOINT_URL overrides the API endpoint.
-Run "invoicelake COMMAND -h" for a command's flags.
-
-Exit codes: 0 ok, 1 transient failure (retry), 2 usage/config/permanent, 130 cancelled.
-`
-
 // Run executes one command line and returns the process exit code. It
 // prints the error, if any, exactly once.
 func (m *Main) Run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(m.Stderr, usage)
+		usage(m.Stderr)
 		return exitUsage
 	}
 	var err error
 	switch args[0] {
-	case "export":
-		err = m.export(ctx, args[1:])
-	case "run":
-		err = m.run(ctx, args[1:])
-	case "serve":
-		err = m.serve(ctx, args[1:])
-	case "verify":
-		err = m.verify(ctx, args[1:])
-	case "report":
-		err = m.report(ctx, args[1:])
-	case "ddl":
-		err = m.ddl(ctx, args[1:])
-	case "version", "--version":
-		fmt.Fprintf(m.Stdout, "invoicelake %s (schema %s)\n", version, schemaVersion())
+	case "-h", "--help", "-help":
+		usage(m.Stdout)
 		return exitOK
-	case "help", "-h", "--help":
-		fmt.Fprint(m.Stdout, usage)
-		return exitOK
+	case "--version", "-version":
+		args = []string{"version"}
+	}
+	c, n, ok := findCommand(args)
+	switch {
+	case ok:
+		err = c.run(m, ctx, args[n:])
+	case args[0] == "ddl":
+		err = m.ddl(ctx, args[1:]) // help, or which subcommands exist
 	default:
-		err = usageErrorf("unknown command %q (want export, run, serve, verify, report, ddl or version)", args[0])
+		err = unknownCommand(args[0])
 	}
 	return m.exit(err)
+}
+
+// versionCmd prints the version.
+func (m *Main) versionCmd(_ context.Context, args []string) error {
+	if err := m.parseFlags(flag.NewFlagSet("version", flag.ContinueOnError), args); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "invoicelake %s\ncommit:  %s\nbuilt:   %s\ngo:      %s %s/%s\nschema:  %s\n",
+		version, commit, buildDate, runtime.Version(), runtime.GOOS, runtime.GOARCH, schemaVersion())
+	return nil
 }

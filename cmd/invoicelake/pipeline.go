@@ -41,6 +41,9 @@ type pipeline struct {
 	// instead of asking again (nil once used, or in later runs).
 	fresh   *schemas.Account
 	freshAt time.Time
+	// observe, if set (serve sets it before its first run), sees every API
+	// request of the pipeline's client.
+	observe func(extract.Attempt)
 }
 
 func (m *Main) newPipeline(cfg configs.Config, acct configs.Account, tr *transform.Transformer, b load.Bucket, log *slog.Logger) (*pipeline, error) {
@@ -51,11 +54,16 @@ func (m *Main) newPipeline(cfg configs.Config, acct configs.Account, tr *transfo
 	if benchExtract != nil {
 		benchExtract(&ecfg)
 	}
-	client, err := extract.New(ecfg)
-	if err != nil {
+	p := &pipeline{cfg: cfg, acct: acct, log: log, tr: tr, bucket: b}
+	ecfg.Observe = func(a extract.Attempt) {
+		if p.observe != nil {
+			p.observe(a)
+		}
+	}
+	if p.client, err = extract.New(ecfg); err != nil {
 		return nil, usageError{err}
 	}
-	return &pipeline{cfg: cfg, acct: acct, log: log, client: client, tr: tr, bucket: b}, nil
+	return p, nil
 }
 
 // open asks the API which account the credential belongs to (one call),
@@ -121,8 +129,8 @@ func (m *Main) newFleet(ctx context.Context, cfg configs.Config, log *slog.Logge
 			p.docs = newDocArchive(p, cfg.Documents.Kinds)
 		}
 	}
-	if len(f.pipes) == 1 && isTerminal(m.Stderr) && cfg.Log.Format != "json" {
-		f.pipes[0].progress = newProgress(m.Stderr)
+	if len(f.pipes) == 1 && m.tty != nil {
+		f.pipes[0].progress = newProgress(m.tty, f.pipes[0])
 	}
 	return f, nil
 }
@@ -270,7 +278,7 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 	if _, err := p.lake.Migrate(ctx, run.RunID, p.cfg.Lake.Lease.D()); err != nil {
 		return sum, fmt.Errorf("move the lake's periods into the account's folders: %w", err)
 	}
-	p.progress.begin(len(periods))
+	p.progress.begin(ctx, periods)
 	// One stream of invoices, period after period (each query is exactly
 	// one period), so the API stays busy across period boundaries; each
 	// period is published as soon as the stream moves past it, and a period

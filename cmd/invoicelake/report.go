@@ -167,23 +167,15 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	flags := flag.NewFlagSet("report", flag.ContinueOnError)
 	var c commonFlags
 	// The lake-side common flags only: report makes no API call.
-	flags.StringVar(&c.config, "config", "", "YAML configuration `file` (its lake section is used)")
-	flags.StringVar(&c.out, "out", "", "lake `location`: a folder, file:///path or s3://bucket/prefix (overrides lake.location)")
-	flags.StringVar(&c.logLevel, "log-level", "", "debug, info, warn or error")
-	flags.StringVar(&c.logFormat, "log-format", "", "auto, text or json")
-	from := flags.String("from", "", "first billing period, YYYY-MM (default: the first published)")
-	to := flags.String("to", "", "last billing period, YYYY-MM (default: the last published)")
-	top := flags.Int("top", 10, "how many resources the top resources table shows")
-	htmlFile := flags.String("html", "", "also write the report as one self-contained HTML `file` (charts, no network)")
-	if err := parseFlags(flags, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			flags.SetOutput(m.Stdout)
-			fmt.Fprintf(m.Stdout, "Usage: invoicelake report --out LOCATION [--from YYYY-MM] [--to YYYY-MM] [--top N] [--html FILE]\n\n"+
-				"Cost per month by resource service, top resources, credits and refunds, and the\n"+
-				"reconciliation status, read from the lake (no API credentials needed).\n\nFlags:\n")
-			flags.PrintDefaults()
-			fmt.Fprintf(m.Stdout, "\nExample:\n  invoicelake report --out ./lake --from 2025-01 --to 2025-12 --html report.html\n")
-		}
+	flags.StringVar(&c.config, "config", "", "YAML configuration `FILE` (its lake section is used)")
+	flags.StringVar(&c.out, "out", "", "the lake's `LOCATION`: a folder, file:///path or s3://bucket/prefix")
+	flags.StringVar(&c.logLevel, "log-level", "", "the log's `LEVEL`: debug, info, warn or error")
+	flags.StringVar(&c.logFormat, "log-format", "", "the log's `FORMAT`: auto (text on a terminal, JSON otherwise), text or json")
+	from := flags.String("from", "", "first billing period, `YYYY-MM` (default: the first published)")
+	to := flags.String("to", "", "last billing period, `YYYY-MM` (default: the last published)")
+	top := flags.Int("top", 10, "the top resources table shows the `N` that cost most")
+	htmlFile := flags.String("html", "", "also write the report as one self-contained HTML `FILE` (charts, no network)")
+	if err := m.parseFlags(flags, args); err != nil {
 		return err
 	}
 	cfg, err := m.reportSettings(flags, &c)

@@ -349,7 +349,7 @@ func TestReportUsage(t *testing.T) {
 		{"window outside", []string{"--out", dir, "--from", "2027-01"}, exitUsage, "it has 2026-01..2026-03"},
 		{"html is a folder", []string{"--out", dir, "--html", empty}, exitUsage, "is a directory"},
 		{"html folder missing", []string{"--out", dir, "--html", filepath.Join(empty, "no", "r.html")}, exitUsage, "its folder does not exist"},
-		{"unknown flag", []string{"--out", dir, "--endpoint", "x"}, exitUsage, "flag provided but not defined"},
+		{"unknown flag", []string{"--out", dir, "--endpoint", "x"}, exitUsage, "unknown flag --endpoint (a flag of export, run, serve, verify, not of report)"},
 		{"help", []string{"-h"}, exitOK, "invoicelake report --out LOCATION"},
 		{"long window", []string{"--out", dir, "--from", "1990-01"}, exitOK, "(433 periods in all, the last 2026-02)"},
 		{"one period", []string{"--out", dir, "--from", "2026-03"}, exitOK, "2026-03..2026-03 (1 billing period)"},

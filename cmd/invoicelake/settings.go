@@ -28,36 +28,21 @@ type commonFlags struct {
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.config, "config", "", "YAML configuration `file` (see configs/example.yaml)")
-	fs.StringVar(&c.out, "out", "", "lake `location`: a folder, file:///path or s3://bucket/prefix (overrides lake.location)")
-	fs.StringVar(&c.endpoint, "endpoint", "", "SoftLayer REST `url` (overrides SL_ENDPOINT_URL and source.endpoint)")
-	fs.StringVar(&c.username, "username", "", "SoftLayer `user` (overrides SL_USERNAME and source.username)")
-	fs.StringVar(&c.logLevel, "log-level", "", "debug, info, warn or error")
-	fs.StringVar(&c.logFormat, "log-format", "", "auto, text or json")
-	fs.StringVar(&c.pii, "pii", "", "contact columns: drop, hash or keep")
-	fs.StringVar(&c.reconcile, "reconcile", "", "unreconciled invoices: mark or fail")
+	fs.StringVar(&c.config, "config", "", "YAML configuration `FILE` (every key with its default: configs/example.yaml)")
+	fs.StringVar(&c.out, "out", "", "the lake's `LOCATION`: a folder, file:///path or s3://bucket/prefix")
+	fs.StringVar(&c.endpoint, "endpoint", "", "SoftLayer REST API `URL`, ending in /rest/v3.1/")
+	fs.StringVar(&c.username, "username", "", "SoftLayer `USER`: the classic user name (123456_me@example.com), or apikey with an IBM Cloud API key")
+	fs.StringVar(&c.logLevel, "log-level", "", "the log's `LEVEL`: debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "", "the log's `FORMAT`: auto (text and a progress bar on a terminal, JSON otherwise), text or json")
+	fs.StringVar(&c.pii, "pii", "", "contact columns: `drop|hash|keep`")
+	fs.StringVar(&c.reconcile, "reconcile", "", "an invoice whose items do not add up: `mark|fail`")
 	fs.BoolVar(&c.strict, "strict-categories", false, "fail on an unknown top-level category code")
 	fs.IntVar(&c.concurrency, "concurrency", 0, "invoices fetched in parallel")
 	fs.Float64Var(&c.rate, "rate", 0, "API requests per second, shared by all workers (at most 50)")
-	fs.BoolVar(&c.createLake, "create-lake", false, "make a lake in a location that holds other files (they are never touched; overrides lake.create)")
-	fs.IntVar(&c.maxPeriods, "max-periods", 0, "refuse a plan of more billing periods than this (overrides lake.max_periods, default 240)")
-	fs.StringVar(&c.account, "account", "", "only the configured account with this `name or id` (default: every account)")
-	fs.IntVar(&c.accountIndex, "account-index", 0, "only the configured account at this `position`, from 0 (Kubernetes Indexed Jobs: $(JOB_COMPLETION_INDEX))")
-}
-
-// parseFlags parses args and records which flags were given.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return usageError{fmt.Errorf("%s: %w", fs.Name(), err)}
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
-	}
-	return nil
+	fs.BoolVar(&c.createLake, "create-lake", false, "make a lake in a location that holds other files (they are never touched)")
+	fs.IntVar(&c.maxPeriods, "max-periods", 0, "refuse a plan of more billing periods than this")
+	fs.StringVar(&c.account, "account", "", "only the configured account with this `NAME|ID`")
+	fs.IntVar(&c.accountIndex, "account-index", 0, "only the configured account at this `POSITION`, from 0 (Kubernetes Indexed Jobs: $(JOB_COMPLETION_INDEX))")
 }
 
 // settings resolves defaults -> file -> environment -> flags.
@@ -113,12 +98,13 @@ func (m *Main) settings(fs *flag.FlagSet, c *commonFlags) (configs.Config, error
 	return cfg, nil
 }
 
-// logger builds the one slog handler of the process: text on a terminal,
-// JSON otherwise.
+// logger builds the one slog handler of the process: text on a terminal
+// (written above the progress bar), JSON otherwise. Every duration is a
+// number of seconds under a key ending in _seconds, in both.
 func (m *Main) logger(cfg configs.Config) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: secondsAttr}
 	format := cfg.Log.Format
 	if format == "auto" {
 		format = "json"
@@ -127,9 +113,30 @@ func (m *Main) logger(cfg configs.Config) *slog.Logger {
 		}
 	}
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(m.Stderr, opts))
+		var w io.Writer = m.Stderr
+		if isTerminal(m.Stderr) {
+			if m.tty == nil {
+				m.tty = newTerm(m.Stderr)
+			}
+			w = m.tty
+		}
+		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(m.Stderr, opts))
+}
+
+// secondsAttr writes a time.Duration as seconds (a number) under its key
+// with _seconds added: "lock_wait_seconds": 1.5, never 1500000000 in one
+// line and "1.5s" in another.
+func secondsAttr(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() != slog.KindDuration {
+		return a
+	}
+	key := a.Key
+	if !strings.HasSuffix(key, "_seconds") {
+		key += "_seconds"
+	}
+	return slog.Float64(key, a.Value.Duration().Round(time.Microsecond).Seconds())
 }
 
 func isTerminal(w io.Writer) bool {

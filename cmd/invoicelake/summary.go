@@ -49,6 +49,15 @@ type Summary struct {
 	// periods were published (account snapshot, invoice documents): the
 	// run then exits non-zero.
 	FailedDatasets []string `json:"failed_datasets,omitempty"`
+	// Tables is what the run published per table (rows, files, bytes).
+	Tables map[string]*TableSummary `json:"tables,omitempty"`
+}
+
+// TableSummary is what a run published of one table.
+type TableSummary struct {
+	Rows  int64 `json:"rows"`
+	Files int   `json:"files"`
+	Bytes int64 `json:"bytes"`
 }
 
 // PeriodSummary is one published period.
@@ -96,6 +105,21 @@ func (s *Summary) published(p schemas.Period, m load.Manifest) {
 	}
 	for _, f := range m.Files() {
 		ps.Bytes += f.Size
+	}
+	for name, tm := range map[string]load.TableManifest{schemas.InvoicesTable: m.Invoices, schemas.ItemsTable: m.Items, schemas.PaymentsTable: m.Payments} {
+		if s.Tables == nil {
+			s.Tables = map[string]*TableSummary{}
+		}
+		t := s.Tables[name]
+		if t == nil {
+			t = &TableSummary{}
+			s.Tables[name] = t
+		}
+		t.Rows += tm.Rows
+		t.Files += len(tm.Files)
+		for _, f := range tm.Files {
+			t.Bytes += f.Size
+		}
 	}
 	s.Periods = append(s.Periods, ps)
 	s.Invoices += ps.Invoices
@@ -161,7 +185,14 @@ func (s *Summary) log(log *slog.Logger) {
 		"periods", len(s.Periods), "invoices", s.Invoices, "items", s.Items,
 		"unreconciled", s.Unreconciled, "unknown_codes", len(s.UnknownCodes),
 		"bytes", s.Bytes, "api_calls", s.APICalls, "api_retries", s.Retries, "page_size_reductions", s.PageHalvings,
-		"lock_wait", s.LockWait, "invalid_utf8_replaced", s.InvalidUTF8, "duration", s.Duration, "watermark", s.Watermark)
+		"lock_wait", parseDuration(s.LockWait), "invalid_utf8_replaced", s.InvalidUTF8,
+		"duration", s.Finished.Sub(s.Started), "watermark", s.Watermark) // durations: *_seconds (see secondsAttr)
+}
+
+// parseDuration reads back a duration the summary keeps as text.
+func parseDuration(s string) time.Duration {
+	d, _ := time.ParseDuration(s)
+	return d
 }
 
 // table prints the per-period summary for people.
@@ -171,4 +202,6 @@ func (s *Summary) table(w io.Writer) {
 		fmt.Fprintf(w, "%-8s %9d %10d %18s %6d %10d\n", p.Period, p.Invoices, p.Items, p.TotalAmount, p.Files, p.Bytes)
 	}
 	fmt.Fprintf(w, "%-8s %9d %10d %18s %6s %10d\n", "all", s.Invoices, s.Items, "", "", s.Bytes)
+	fmt.Fprintf(w, "%d periods published in %s; %d API calls, %d retried; %d invoices unreconciled\n",
+		len(s.Periods), s.Finished.Sub(s.Started).Round(time.Millisecond), s.APICalls, s.Retries, s.Unreconciled)
 }
