@@ -49,6 +49,7 @@ test: tools
 ## lint: go vet + staticcheck
 lint:
 	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) vet ./...   # the benchmarks' static child is built without cgo
 	@test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	$(STATICCHECK) ./...
 

@@ -38,9 +38,12 @@ func repoint[T any](p **T, dst *T) {
 	}
 }
 
-// TestAddRowsSameFilesAsAdd writes one set three times, with Add (items shuffled)
-// and with AddRows (items streamed in order), over several chunks and
-// files: the manifests, checksums included, must be equal.
+// TestAddRowsSameFilesAsAdd writes one set four times: on the caller's
+// goroutine (encodeAhead 0, the oracle), then with the encoder ahead,
+// with Add (items shuffled) and with AddRows (items streamed in order,
+// from fresh or poisoned slots), over more chunks than the encoder's ring
+// holds and several files: the manifests, checksums included (every
+// column of every file byte for byte), must be equal.
 func TestAddRowsSameFilesAsAdd(t *testing.T) {
 	set := genInvoices(march, 1000, 40, 300, 1)
 	// One invoice bigger than several addChunk buffers.
@@ -49,7 +52,17 @@ func TestAddRowsSameFilesAsAdd(t *testing.T) {
 	set.items = append(set.items, big.items...)
 	r := rand.New(rand.NewPCG(1, 2))
 	var mans []Manifest
-	for _, mode := range []string{"add", "stream", "poisoned"} {
+	if n := len(big.items[0]); n <= (encodeAhead+1)*addChunk {
+		t.Fatalf("the big invoice has %d rows, not more than the encoder's %d chunks of %d", n, encodeAhead+1, addChunk)
+	}
+	ahead := encodeAhead
+	defer func() { encodeAhead = ahead }()
+	modes := []string{"sync", "add", "stream", "poisoned"}
+	for _, mode := range modes {
+		encodeAhead = ahead
+		if mode == "sync" {
+			encodeAhead = 0
+		}
 		l, _ := newFileLake(t, Options{MaxRowsPerFile: 7000})
 		lock(t, l)
 		w, err := l.Begin(march, RunInfo{RunID: "r"})
@@ -80,9 +93,9 @@ func TestAddRowsSameFilesAsAdd(t *testing.T) {
 	if len(mans[0].Items.Files) < 2 {
 		t.Fatalf("got %d item files, want several", len(mans[0].Items.Files))
 	}
-	for i, mode := range []string{"stream", "poisoned"} {
+	for i, mode := range modes[1:] {
 		if diff := gocmp.Diff(mans[0].Files(), mans[i+1].Files()); diff != "" {
-			t.Errorf("files (-Add +AddRows %s):\n%s", mode, diff)
+			t.Errorf("files (-on the caller's goroutine +%s, encoder ahead):\n%s", mode, diff)
 		}
 	}
 }

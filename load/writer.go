@@ -9,6 +9,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/invoicelake/invoicelake/schemas"
@@ -26,8 +27,8 @@ type PeriodWriter struct {
 	inv     *tableWriter[schemas.InvoiceRow]
 	items   *tableWriter[schemas.ItemRow]
 	pay     *tableWriter[schemas.PaymentRow]
-	scratch []schemas.ItemRow // at most addChunk rows, reused
-	stores  []rowStore        // what scratch's pointer fields point to
+	chunk   *rowChunk // being filled; nil between invoices when encoding ahead
+	enc     *encoder  // encodes item chunks on its own goroutine; nil until the first
 	lastID  int64
 	n       int64
 	err     error // sticky
@@ -37,6 +38,83 @@ type PeriodWriter struct {
 // addChunk is how many rows AddRows copies into its buffer before
 // writing them.
 const addChunk = 1024
+
+// encodeAhead is how many chunks of copied rows may wait for, or be in,
+// Parquet encoding while AddRows fills the next one: the encoder runs on
+// its own goroutine, so that decoding and transforming the next rows
+// (the caller's work) overlaps encoding and compressing these. 0 encodes
+// on the caller's goroutine (the tests' oracle).
+var encodeAhead = 2
+
+// rowChunk is a buffer of copied rows and the storage their pointer
+// fields point to. It belongs to AddRows while it fills and to the
+// encoder from the hand-over until it comes back on the free list.
+type rowChunk struct {
+	rows   []schemas.ItemRow
+	stores []rowStore
+}
+
+func newRowChunk() *rowChunk {
+	return &rowChunk{rows: make([]schemas.ItemRow, 0, addChunk), stores: make([]rowStore, addChunk)}
+}
+
+// encoder writes item chunks to a tableWriter on one goroutine, in the
+// order they were sent. It owns the tableWriter from start to join; its
+// first error is sticky and ends the encoding (later chunks come back
+// unwritten).
+type encoder struct {
+	tw   *tableWriter[schemas.ItemRow]
+	in   chan *rowChunk
+	free chan *rowChunk
+	done chan struct{}
+	mu   sync.Mutex
+	err  error
+}
+
+func startEncoder(tw *tableWriter[schemas.ItemRow], depth int) *encoder {
+	e := &encoder{tw: tw, in: make(chan *rowChunk, depth), free: make(chan *rowChunk, depth+1), done: make(chan struct{})}
+	for range depth + 1 {
+		e.free <- newRowChunk()
+	}
+	go e.run()
+	return e
+}
+
+func (e *encoder) run() {
+	defer close(e.done)
+	for c := range e.in {
+		if e.failed() == nil {
+			if err := e.tw.write(c.rows); err != nil {
+				e.mu.Lock()
+				e.err = encodeError{err}
+				e.mu.Unlock()
+			}
+		}
+		c.rows = c.rows[:0]
+		e.free <- c
+	}
+}
+
+func (e *encoder) failed() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
+}
+
+// encodeError is an error of the encoder: it names its rows itself, and
+// may be of an invoice before the one being added when it comes back.
+type encodeError struct{ err error }
+
+func (e encodeError) Error() string { return e.err.Error() }
+func (e encodeError) Unwrap() error { return e.err }
+
+// join stops the encoder after the chunks sent so far and returns its
+// error; the tableWriter is the caller's again.
+func (e *encoder) join() error {
+	close(e.in)
+	<-e.done
+	return e.err
+}
 
 // ErrClosed is returned by a PeriodWriter after Publish or Abort.
 var ErrClosed = errors.New("period writer closed")
@@ -145,8 +223,11 @@ func (w *PeriodWriter) AddRows(inv schemas.InvoiceRow, rows iter.Seq2[*schemas.I
 	}
 	if err := w.write(inv, rows); err != nil {
 		var se sourceError
+		var ee encodeError
 		if errors.As(err, &se) {
 			w.err = se.err
+		} else if errors.As(err, &ee) {
+			w.err = fmt.Errorf("load: add %s: %w", w.p, ee.err)
 		} else {
 			w.err = fmt.Errorf("load: add %s invoice=%d: %w", w.p, inv.InvoiceID, err)
 		}
@@ -167,16 +248,11 @@ func (w *PeriodWriter) write(inv schemas.InvoiceRow, rows iter.Seq2[*schemas.Ite
 		return err
 	}
 	var n, last int64
-	if w.stores == nil {
-		w.scratch = make([]schemas.ItemRow, 0, addChunk)
-		w.stores = make([]rowStore, addChunk)
+	flush := w.flushChunk
+	if w.chunk == nil {
+		w.chunk = w.nextChunk()
 	}
-	flush := func() error {
-		err := w.items.write(w.scratch)
-		w.scratch = w.scratch[:0]
-		return err
-	}
-	w.scratch = w.scratch[:0]
+	w.chunk.rows = w.chunk.rows[:0]
 	for r, err := range rows {
 		if err != nil {
 			return sourceError{err}
@@ -192,16 +268,17 @@ func (w *PeriodWriter) write(inv schemas.InvoiceRow, rows iter.Seq2[*schemas.Ite
 		}
 		last = r.ItemID
 		n++
-		k := len(w.scratch)
-		w.scratch = append(w.scratch, *r)
-		w.stores[k].own(&w.scratch[k])
-		if len(w.scratch) == addChunk {
+		c := w.chunk
+		k := len(c.rows)
+		c.rows = append(c.rows, *r)
+		c.stores[k].own(&c.rows[k])
+		if len(c.rows) == addChunk {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
 	}
-	if len(w.scratch) > 0 {
+	if len(w.chunk.rows) > 0 {
 		if err := flush(); err != nil {
 			return err
 		}
@@ -212,6 +289,47 @@ func (w *PeriodWriter) write(inv schemas.InvoiceRow, rows iter.Seq2[*schemas.Ite
 	w.lastID = inv.InvoiceID
 	w.n++
 	return nil
+}
+
+// nextChunk returns an empty chunk to fill: the one buffer when encoding
+// on this goroutine, else one the encoder gave back (waiting for it when
+// encodeAhead chunks are queued: the bound on memory).
+func (w *PeriodWriter) nextChunk() *rowChunk {
+	if encodeAhead == 0 {
+		return newRowChunk()
+	}
+	if w.enc == nil {
+		w.enc = startEncoder(w.items, encodeAhead)
+	}
+	return <-w.enc.free
+}
+
+// flushChunk writes the filled chunk, or hands it to the encoder and
+// takes an empty one. An error of an earlier chunk's encoding comes back
+// here, at the first hand-over after it.
+func (w *PeriodWriter) flushChunk() error {
+	if w.enc == nil {
+		err := w.items.write(w.chunk.rows)
+		w.chunk.rows = w.chunk.rows[:0]
+		return err
+	}
+	if err := w.enc.failed(); err != nil {
+		return err
+	}
+	w.enc.in <- w.chunk
+	w.chunk = <-w.enc.free
+	return w.enc.failed()
+}
+
+// joinEncoder waits until every chunk handed over is written and returns
+// the encoding's error; the items tableWriter is then this goroutine's.
+func (w *PeriodWriter) joinEncoder() error {
+	if w.enc == nil {
+		return nil
+	}
+	err := w.enc.join()
+	w.enc, w.chunk = nil, nil
+	return err
 }
 
 // Abort discards the writer's files; nothing was published. It is safe
@@ -226,6 +344,7 @@ func (w *PeriodWriter) Abort() error {
 
 func (w *PeriodWriter) close() {
 	w.done = true
+	w.joinEncoder() // its error, if any, is the caller's already or moot: the files go
 	w.inv.abort()
 	w.items.abort()
 	w.pay.abort()
@@ -288,6 +407,9 @@ type pending struct {
 func (w *PeriodWriter) publish(ctx context.Context) (Manifest, error) {
 	l := w.l
 	// 1. Close and check the local files.
+	if err := w.joinEncoder(); err != nil {
+		return Manifest{}, err
+	}
 	if err := w.inv.finish(); err != nil {
 		return Manifest{}, err
 	}
