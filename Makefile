@@ -19,7 +19,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.bui
 VERSITYGW := $(GOBIN)/versitygw
 STATICCHECK := $(GOBIN)/staticcheck
 
-.PHONY: all build image version test lint bench fuzz chaos demo tools clean
+.PHONY: all build image version test lint bench bench-baseline fuzz chaos demo tools clean
 
 all: build
 
@@ -66,6 +66,13 @@ bench: tools
 	# the extractor against the API's latency and limit (one run: ~1 min, plus slcli on 40 invoices)
 	set -o pipefail; PATH="$(GOBIN):$$PATH" $(GO) test -run '^$$' -bench Extract -benchtime 1x -timeout 30m \
 	  ./extract/ -args -slcli.invoices 40 | tee -a bench.out
+
+## bench-baseline: the CPU race with revision BASELINE's command too (before/after in one run)
+BASELINE ?= 5b821b9
+bench-baseline: tools
+	set -o pipefail; INVOICELAKE_BENCH=1 INVOICELAKE_BENCH_SIZES=$(BENCH_SIZES) INVOICELAKE_BENCH_RUNS=$(BENCH_RUNS) \
+	  INVOICELAKE_BENCH_BASELINE=$(BASELINE) INVOICELAKE_BENCH_DOC=$(CURDIR)/docs/BENCHMARKS.md PATH="$(GOBIN):$$PATH" \
+	  $(GO) test -run '^$$' -bench '^BenchmarkPipelineCPU$$' -benchtime 1x -timeout 90m ./cmd/invoicelake/ | tee bench-baseline.out
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 20s); a package whose tests do not build fails it.
 ## A failure that wrote a reproducer under testdata/fuzz is a bug and fails at once; one that did not

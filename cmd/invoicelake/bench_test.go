@@ -9,7 +9,8 @@
 // Knobs: INVOICELAKE_BENCH_SIZES (default "100k,1M,5M"), INVOICELAKE_BENCH_RUNS
 // (default 3), INVOICELAKE_BENCH_SLCLI (invoices slcli pages, default 20),
 // INVOICELAKE_BENCH_PROFILE (a folder: CPU and heap profiles of the first
-// CPU run of each size).
+// CPU run of each size), INVOICELAKE_BENCH_BASELINE (a git revision: its
+// command races too, on the same pages, for a before/after in one run).
 package main
 
 import (
@@ -188,6 +189,11 @@ type cpuResult struct {
 	queryRows                   int
 	capWall                     time.Duration // one run under GOMEMLIMIT=benchMemLimit
 	capRSS                      int64
+	base                        []time.Duration // the baseline revision's runs, if any
+	baseCPU                     []time.Duration
+	baseRSS                     []int64
+	baseLakes                   []lakeCheck // what the baseline wrote: rows, invoices, total
+	lake                        lakeCheck
 }
 
 // benchMemLimit is the soft memory limit of the extra CPU run.
@@ -207,6 +213,11 @@ func BenchmarkPipelineCPU(b *testing.B) {
 	runs := benchEnvInt("INVOICELAKE_BENCH_RUNS", 3)
 	sizes := strings.Split(envOr("INVOICELAKE_BENCH_SIZES", "100k,1M,5M"), ",")
 	child := buildBenchChild(b)
+	baseRev := os.Getenv("INVOICELAKE_BENCH_BASELINE")
+	var base string
+	if baseRev != "" {
+		base = buildBaselineChild(b, baseRev)
+	}
 	var results []cpuResult
 	for _, name := range sizes {
 		sz, ok := benchSizes[name]
@@ -215,11 +226,59 @@ func BenchmarkPipelineCPU(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				results = append(results, cpuRace(b, child, sz, runs))
+				results = append(results, cpuRace(b, child, base, sz, runs))
 			}
 		})
 	}
 	writeDoc(b, "cpu", renderCPU(results, runs))
+	if base != "" {
+		writeDoc(b, "cpu-baseline", renderBaseline(results, runs, baseRev))
+	}
+}
+
+// buildBaselineChild builds the bench child of revision rev (a git
+// worktree of this repository, removed after) without cgo.
+func buildBaselineChild(b *testing.B, rev string) string {
+	b.Helper()
+	dir := filepath.Join(b.TempDir(), "baseline")
+	if out, err := exec.Command("git", "worktree", "add", "--detach", dir, rev).CombinedOutput(); err != nil {
+		b.Fatalf("git worktree add %s: %v\n%s", rev, err, out)
+	}
+	defer exec.Command("git", "worktree", "remove", "--force", dir).Run()
+	bin := filepath.Join(b.TempDir(), "invoicelake-baseline.test")
+	cmd := exec.Command("go", "test", "-c", "-o", bin, "./cmd/invoicelake/")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("baseline %s: go test -c: %v\n%s", rev, err, out)
+	}
+	return bin
+}
+
+func renderBaseline(rs []cpuResult, runs int, rev string) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s\n\n", machine())
+	fmt.Fprintf(&sb, "Baseline: revision `%s`, built and run the same way (static test child, rate limit lifted) on the same recorded pages; "+
+		"medians of %d runs per size, baseline, this revision and DuckDB in rotating order, side by side in one run.\n\n", rev, runs)
+	fmt.Fprintf(&sb, "| account | items | baseline items/s | this revision items/s | this / baseline time | baseline CPU s | this CPU s | baseline peak RSS MiB | this peak RSS MiB | DuckDB items/s |\n")
+	fmt.Fprintf(&sb, "|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rs {
+		if len(r.base) == 0 {
+			continue
+		}
+		n := float64(r.items)
+		same := "same rows, invoices and total as this revision"
+		for _, bl := range r.baseLakes {
+			if bl != r.lake {
+				same = fmt.Sprintf("the baseline's lake differs: %+v, this revision's %+v", bl, r.lake)
+			}
+		}
+		defer fmt.Fprintf(&sb, "\n%s: %s.\n", r.size, same)
+		fmt.Fprintf(&sb, "| %s | %d | %.0f | %.0f | **%.2fx** | %.1f | %.1f | %s | %s | %.0f |\n", r.size, r.items,
+			n/median(r.base).Seconds(), n/median(r.ours).Seconds(), median(r.ours).Seconds()/median(r.base).Seconds(),
+			median(r.baseCPU).Seconds(), median(r.oursCPU).Seconds(), mib(median(r.baseRSS)), mib(median(r.rss)), n/median(r.duck).Seconds())
+	}
+	return sb.String()
 }
 
 func envOr(k, def string) string {
@@ -229,7 +288,7 @@ func envOr(k, def string) string {
 	return def
 }
 
-func cpuRace(b *testing.B, child string, sz benchSize, runs int) cpuResult {
+func cpuRace(b *testing.B, child, base string, sz benchSize, runs int) cpuResult {
 	work := b.TempDir()
 	pages := filepath.Join(work, "pages")
 	sim, err := slsim.New(slsim.Options{Seed: 1, Months: benchMonths, Now: simNow, Scale: sz.scale,
@@ -248,9 +307,21 @@ func cpuRace(b *testing.B, child string, sz benchSize, runs int) cpuResult {
 			append([]string{"-test.run", "^TestBenchChild$", "-test.count", "1"}, flags...)...)
 	}
 	childRun := func(url, lake string, flags ...string) proc { return childRunEnv(nil, url, lake, flags...) }
+	baseRun := func(url, lake string) proc {
+		spec, _ := json.Marshal(exportArgs(lake))
+		return runProc(b, base, childEnv(url, "INVOICELAKE_BENCH_CHILD="+string(spec)), "-test.run", "^TestBenchChild$", "-test.count", "1")
+	}
 	// Record (untimed): the simulator generates the account once.
 	t0 := time.Now()
 	childRun(rec.URL+"/rest/v3.1/", filepath.Join(work, "lake-record"))
+	jsonBytes, nPages, err := bytesOf(filepath.Join(pages, "items"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if base != "" {
+		// The baseline may ask other URLs (masks change): record them too.
+		baseRun(rec.URL+"/rest/v3.1/", filepath.Join(work, "lake-record-base"))
+	}
 	rec.Close()
 	if store.err != nil {
 		b.Fatal(store.err)
@@ -262,11 +333,7 @@ func cpuRace(b *testing.B, child string, sz benchSize, runs int) cpuResult {
 	defer srv.Close()
 	url := srv.URL + "/rest/v3.1/"
 
-	res := cpuResult{size: sz.name}
-	res.jsonBytes, res.pages, err = bytesOf(filepath.Join(pages, "items"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	res := cpuResult{size: sz.name, jsonBytes: jsonBytes, pages: nPages}
 	var want lakeCheck
 	for i := range runs {
 		lake := filepath.Join(work, fmt.Sprintf("lake-%d", i))
@@ -287,12 +354,30 @@ func cpuRace(b *testing.B, child string, sz benchSize, runs int) cpuResult {
 				b.Fatal(err)
 			}
 		}
-		if i%2 == 0 { // alternate who goes first
-			ours()
-			duck()
-		} else {
-			duck()
-			ours()
+		var bp proc
+		baseline := func() {
+			if base != "" {
+				runtime.GC()
+				bp = baseRun(url, filepath.Join(work, fmt.Sprintf("lake-base-%d", i)))
+			}
+		}
+		order := [][]func(){{ours, duck, baseline}, {duck, baseline, ours}, {baseline, ours, duck}}[i%3]
+		if base == "" {
+			order = [][]func(){{ours, duck}, {duck, ours}}[i%2] // alternate who goes first
+		}
+		for _, f := range order {
+			f()
+		}
+		if base != "" {
+			bl, err := readLakeCheck(filepath.Join(work, fmt.Sprintf("lake-base-%d", i)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			os.RemoveAll(filepath.Join(work, fmt.Sprintf("lake-base-%d", i)))
+			res.base, res.baseCPU, res.baseRSS = append(res.base, bp.wall), append(res.baseCPU, bp.cpu), append(res.baseRSS, bp.maxRSS)
+			b.Logf("%s run %d: baseline %v (cpu %v, max RSS %.1f MiB), lake %+v", sz.name, i, bp.wall.Round(time.Millisecond),
+				bp.cpu.Round(time.Millisecond), float64(bp.maxRSS)/(1<<20), bl)
+			res.baseLakes = append(res.baseLakes, bl)
 		}
 		if n := replay.misses.Load(); n > 0 {
 			b.Logf("replay: %d requests were not recorded and were served by the simulator (its CPU is in invoicelake's time)", n)
@@ -310,6 +395,7 @@ func cpuRace(b *testing.B, child string, sz benchSize, runs int) cpuResult {
 		}
 		if i == 0 {
 			want = got
+			res.lake = got
 			res.items, res.invoices, res.maxInvoice = got.Rows, got.Invoices, got.MaxItems
 			if res.oursBytes, _, err = bytesOf(filepath.Join(lake, schemas.ItemsTable)); err != nil {
 				b.Fatal(err)
