@@ -17,7 +17,13 @@
 //	manifest, err := w.Publish(ctx)                    // or w.Abort()
 //
 // AddRows copies what it keeps of a row before pulling the next, so a
-// caller may reuse one row (and what it points to) for every item.
+// caller may reuse one row (and what it points to) for every item. The
+// copies go in chunks of 1,024 rows to an encoder goroutine the
+// PeriodWriter owns, which encodes and compresses them into Parquet while
+// the caller makes the next rows (at most two chunks queued: the bound on
+// memory); Publish and Abort join it, and an encoding error comes back
+// from the next AddRows or from Publish. Nothing the caller holds is
+// shared with it.
 // AddPayments adds the invoice_payments rows of the invoice just added;
 // the three tables of a period are published together, under its
 // manifest.

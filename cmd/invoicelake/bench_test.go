@@ -317,7 +317,10 @@ func cpuRace(b *testing.B, child, base string, sz benchSize, runs int) cpuResult
 		return runProc(b, child, childEnv(url, append(env, "INVOICELAKE_BENCH_CHILD="+string(spec))...),
 			append([]string{"-test.run", "^TestBenchChild$", "-test.count", "1"}, flags...)...)
 	}
-	childRun := func(url, lake string, flags ...string) proc { return childRunEnv(nil, url, lake, flags...) }
+	// INVOICELAKE_BENCH_ENV: extra environment for this revision's timed
+	// runs (space-separated, e.g. "GOGC=200"), for experiments.
+	extraEnv := strings.Fields(os.Getenv("INVOICELAKE_BENCH_ENV"))
+	childRun := func(url, lake string, flags ...string) proc { return childRunEnv(extraEnv, url, lake, flags...) }
 	baseRun := func(url, lake string) proc {
 		spec, _ := json.Marshal(exportArgs(lake))
 		return runProc(b, base, childEnv(url, "INVOICELAKE_BENCH_CHILD="+string(spec)), "-test.run", "^TestBenchChild$", "-test.count", "1")
