@@ -31,6 +31,7 @@ type Client struct {
 	auth    string // the Authorization header value; never logged
 	stats   counters
 	mem     *budget // response bytes held at once, all calls together
+	tune    tuners  // page sizes, one tuner per list method
 
 	utf8Warnings atomic.Int64
 	answered     atomic.Bool // the endpoint has answered at least once
@@ -111,6 +112,8 @@ type request struct {
 	// starve the one that would release them.
 	hold *int64
 	head func() bool
+	// took, if set, receives the duration of the successful attempt.
+	took *time.Duration
 }
 
 func (r *request) name() string { return r.service + "::" + r.method }
@@ -184,6 +187,9 @@ func (c *Client) call(ctx context.Context, r request, decode decodeFunc) error {
 		err := c.attempt(ctx, &r, decode, &obs)
 		if err == nil {
 			c.observe(&obs, OutcomeOK)
+			if r.took != nil {
+				*r.took = obs.Duration
+			}
 			return nil
 		}
 		if ctx.Err() != nil {
