@@ -354,7 +354,10 @@ func (ls *lister[T]) each(ctx context.Context, emit func(T) bool) error {
 // in ranges, with up to PageConcurrency calls in flight, and accepts them
 // in order. Each range is as long as the page size the tuner gives when
 // it is launched (the probe, if it is free, or the working size), so
-// ranges differ in length and pages that grow mean fewer calls. It holds
+// ranges differ in length and pages that grow mean fewer calls. While the
+// size is being learned (a probe in flight, a bigger size to come), only
+// the range it waits for and the probe are in flight, so that few rows
+// are read in pages about to be outgrown. It holds
 // at most PageConcurrency ranges, whatever to is (to is at most maxRows).
 // It returns false when accept did.
 func (ls *lister[T]) prefetch(ctx context.Context, from, to int, accept func(*rangeResult[T]) (bool, error)) (bool, error) {
@@ -380,6 +383,11 @@ func (ls *lister[T]) prefetch(ctx context.Context, from, to int, accept func(*ra
 	for {
 		for ; next < to && queued < depth; queued++ {
 			g := ls.t.take(to-next, false)
+			if !g.probe && queued > 0 && ls.t.learning() {
+				// A probe is in flight: ranges launched now would be
+				// read at a size about to grow. Wait for the head.
+				break
+			}
 			n := min(g.size, to-next)
 			r := &rangeResult[T]{done: make(chan struct{})}
 			o := next

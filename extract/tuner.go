@@ -183,6 +183,13 @@ func (t *pageTuner) release(g grant) {
 	t.mu.Unlock()
 }
 
+// learning reports whether a bigger size is to be tried.
+func (t *pageTuner) learning() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.next() > t.safe
+}
+
 func (t *pageTuner) current() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()

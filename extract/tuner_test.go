@@ -1,0 +1,207 @@
+package extract
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/invoicelake/invoicelake/extract/slsim"
+)
+
+// pageLog records the list calls a client sends and what came back.
+type pageLog struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	log  []pageCall
+}
+
+type pageCall struct {
+	method, listing string // "getItems"; path and filter
+	offset, limit   int
+	ok              bool // 200 with a total
+	total           int
+}
+
+func (l *pageLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(r)
+	rl := r.URL.Query().Get("resultLimit")
+	if rl == "" {
+		return resp, err
+	}
+	var pc pageCall
+	pc.method = strings.TrimSuffix(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:], ".json")
+	pc.listing = r.URL.Path + "?" + r.URL.Query().Get("objectFilter")
+	off, lim, _ := strings.Cut(rl, ",")
+	pc.offset, _ = strconv.Atoi(off)
+	pc.limit, _ = strconv.Atoi(lim)
+	if err == nil && resp.StatusCode == http.StatusOK {
+		if n, err := strconv.Atoi(resp.Header.Get("SoftLayer-Total-Items")); err == nil {
+			pc.ok, pc.total = true, n
+		}
+	}
+	l.mu.Lock()
+	l.log = append(l.log, pc)
+	l.mu.Unlock()
+	return resp, err
+}
+
+// pageFigures sums a pageLog up per method.
+type pageFigures struct {
+	calls, failed int
+	largest       int // the largest page the server answered: rows, the anchor excluded
+	minCalls      int // Σ over listings of max(1, ceil(rows/largest))
+}
+
+func (l *pageLog) figures() map[string]*pageFigures {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]*pageFigures{}
+	totals := map[string]int{}
+	method := map[string]string{}
+	for _, pc := range l.log {
+		f := out[pc.method]
+		if f == nil {
+			f = &pageFigures{}
+			out[pc.method] = f
+		}
+		f.calls++
+		if !pc.ok {
+			f.failed++
+			continue
+		}
+		rows := min(pc.limit, max(pc.total-pc.offset, 0))
+		if pc.offset > 0 {
+			rows-- // the anchor
+		}
+		f.largest = max(f.largest, rows)
+		totals[pc.listing] = max(totals[pc.listing], pc.total)
+		method[pc.listing] = pc.method
+	}
+	for k, n := range totals {
+		f := out[method[k]]
+		f.minCalls += max(1, (n+f.largest-1)/f.largest)
+	}
+	return out
+}
+
+func pageSizeOf(c *Client, method string) PageSize {
+	for _, p := range c.PageSizes() {
+		if strings.HasSuffix(p.Method, "::"+method) {
+			return p
+		}
+	}
+	return PageSize{}
+}
+
+// TestPageSizeGrows: with a server that takes any page, pages grow past
+// the configured 100 items (up to MaxPageSize), rows exact.
+func TestPageSizeGrows(t *testing.T) {
+	srv := startSim(t, slsim.Options{Months: 2, HeavyInvoiceItems: 3000})
+	pl := &pageLog{next: http.DefaultTransport}
+	c := simClient(t, srv, func(c *Config) { c.HTTPClient = &http.Client{Transport: pl}; c.MaxPageSize = 1000 })
+	got, err := extractAll(t, c, context.Background(), InvoiceQuery{Window: simWindow(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAgainstTruth(t, got, srv.Sim().Truth(), simWindow(2))
+	f := pl.figures()["getItems"]
+	if f.largest <= DefaultItemPageSize {
+		t.Errorf("got a largest page of %d items, want more than %d", f.largest, DefaultItemPageSize)
+	}
+	if ps := pageSizeOf(c, "getItems"); ps.Size <= DefaultItemPageSize || ps.Size > 1000 || ps.Ceiling != 0 {
+		t.Errorf("got getItems %+v, want a size in (%d, 1000] (MaxPageSize), no ceiling", ps, DefaultItemPageSize)
+	}
+	if f.failed != 0 {
+		t.Errorf("got %d failed calls, want none", f.failed)
+	}
+	t.Logf("getItems: %+v", *f)
+}
+
+// TestPageSizeUnderCeiling: with a server that answers pages above
+// MaxPageBytes with an Internal Error, at the API's rate limit and the
+// default client rate, the calls of a whole export end within 1.1x the
+// minimum at the largest page the server accepted, with no rate-limit
+// error and the rows exact; a second client started from the first one's
+// PageSizes fails fewer calls.
+func TestPageSizeUnderCeiling(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a few seconds at 40 requests/s")
+	}
+	const maxBytes = 256 << 10 // about 390 items of the simulator's
+	srv := startSim(t, slsim.Options{Months: 3, HeavyInvoiceItems: 20000, RateLimit: 50, MaxPageBytes: maxBytes})
+	run := func(hints []PageSize) (*Client, map[string]*pageFigures) {
+		pl := &pageLog{next: http.DefaultTransport}
+		c := simClient(t, srv, func(c *Config) {
+			c.HTTPClient = &http.Client{Transport: pl}
+			c.Rate, c.Burst = DefaultRate, DefaultBurst
+			c.Timeout = 20 * time.Second // no answer is slow here
+			c.PageSizeHints = hints
+		})
+		got, err := extractAll(t, c, context.Background(), InvoiceQuery{Window: simWindow(3)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAgainstTruth(t, got, srv.Sim().Truth(), simWindow(3))
+		if st := c.Stats(); st.RateLimitErrors != 0 {
+			t.Errorf("got %d rate-limit errors, want 0", st.RateLimitErrors)
+		}
+		return c, pl.figures()
+	}
+	c1, f1 := run(nil)
+	it := f1["getItems"]
+	if it.largest <= DefaultItemPageSize || it.failed == 0 {
+		t.Fatalf("getItems %+v: want pages above %d and some failed (the ceiling found)", *it, DefaultItemPageSize)
+	}
+	for m, f := range f1 {
+		t.Logf("first run %s: %+v, calls/min %.3f", m, *f, float64(f.calls)/float64(f.minCalls))
+		if float64(f.calls) > 1.1*float64(f.minCalls) {
+			t.Errorf("%s: got %d calls (%d failed), want at most 1.1 x %d (the minimum at the largest accepted page, %d rows)",
+				m, f.calls, f.failed, f.minCalls, f.largest)
+		}
+	}
+	learned := c1.PageSizes()
+	ps := pageSizeOf(c1, "getItems")
+	if ps.Ceiling == 0 || ps.Size >= ps.Ceiling || ps.Size < ps.Ceiling*9/10 {
+		t.Errorf("got getItems %+v, want a size within 10%% under a ceiling", ps)
+	}
+	_, f2 := run(learned)
+	it2 := f2["getItems"]
+	t.Logf("second run getItems: %+v (hints %+v)", *it2, learned)
+	if it2.failed >= it.failed {
+		t.Errorf("second run: got %d failed getItems calls, want fewer than the first run's %d", it2.failed, it.failed)
+	}
+	if it2.calls > it.calls {
+		t.Errorf("second run: got %d getItems calls, want at most the first run's %d", it2.calls, it.calls)
+	}
+}
+
+// TestPageSizeHintsBounded: hints out of bounds are brought inside them.
+func TestPageSizeHintsBounded(t *testing.T) {
+	for _, tc := range []struct {
+		hint PageSize
+		want PageSize
+	}{
+		{PageSize{Size: 1 << 40, Ceiling: -3}, PageSize{Size: 500}},
+		{PageSize{Size: -1, Ceiling: 1 << 40}, PageSize{Size: 5}},
+		{PageSize{Size: 300, Ceiling: 200}, PageSize{Size: 300}},
+		{PageSize{Size: 300, Ceiling: 400}, PageSize{Size: 300, Ceiling: 400}},
+	} {
+		t.Run(fmt.Sprint(tc.hint), func(t *testing.T) {
+			m := "SoftLayer_Billing_Invoice::getItems"
+			tc.hint.Method, tc.want.Method = m, m
+			c := newTestClient(t, "http://127.0.0.1:1/", func(c *Config) {
+				c.MaxPageSize = 500
+				c.PageSizeHints = []PageSize{{Method: "SoftLayer_Nope::getNothing", Size: 7}, tc.hint}
+			})
+			c.tuner(m, c.cfg.ItemPageSize, c.cfg.MinPageSize)
+			if got := c.PageSizes(); len(got) != 1 || got[0] != tc.want {
+				t.Errorf("got %+v, want [%+v]", got, tc.want)
+			}
+		})
+	}
+}
