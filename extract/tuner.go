@@ -204,8 +204,26 @@ func (t *pageTuner) state(method string) PageSize {
 
 // tuners are a Client's page tuners, one per list method.
 type tuners struct {
-	mu sync.Mutex
-	m  map[string]*pageTuner
+	mu    sync.Mutex
+	m     map[string]*pageTuner
+	hints []PageSize // Config.PageSizeHints, or SetPageSizeHints'
+	set   bool       // SetPageSizeHints was called
+}
+
+// SetPageSizeHints starts each list method at what an earlier client
+// learned, like Config.PageSizeHints (which it replaces), for a client
+// made before the hints could be read (the lake they are kept in is
+// known once the API has named the account). A method already used
+// takes its hint at once. The client keeps a copy of hints.
+func (c *Client) SetPageSizeHints(hints []PageSize) {
+	c.tune.mu.Lock()
+	defer c.tune.mu.Unlock()
+	c.tune.hints, c.tune.set = slices.Clone(hints), true
+	for _, h := range hints {
+		if t := c.tune.m[h.Method]; t != nil {
+			t.hint(h)
+		}
+	}
 }
 
 // tuner returns the tuner of method, made at the first use from the
@@ -217,7 +235,11 @@ func (c *Client) tuner(method string, start, min int) *pageTuner {
 		return t
 	}
 	t := newPageTuner(start, min, max(start, c.cfg.MaxPageSize), c.cfg.Timeout/slowDiv)
-	for _, h := range c.cfg.PageSizeHints {
+	hints := c.cfg.PageSizeHints
+	if c.tune.set {
+		hints = c.tune.hints
+	}
+	for _, h := range hints {
 		if h.Method == method {
 			t.hint(h)
 		}

@@ -268,6 +268,10 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 			p.log.Warn("could not release the lake lock; it expires with its lease", "err", err, "lease", p.cfg.Lake.Lease.D())
 		}
 	}()
+	// Start from the page sizes the last run learned; remember what this
+	// one learns, whatever its outcome (before the lock is released).
+	p.loadPageSizes(ctx)
+	defer p.savePageSizes(ctx)
 	if rec, err := p.lake.Recover(ctx); err != nil {
 		return sum, fmt.Errorf("recover the lake: %w", err)
 	} else if len(rec.Staging)+len(rec.Strays)+rec.UploadsAborted > 0 {
