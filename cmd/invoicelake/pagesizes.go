@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/invoicelake/invoicelake/extract"
@@ -55,6 +56,7 @@ func validPageSizes(st pageSizesState) (keep []extract.PageSize, dropped bool) {
 // loadPageSizes gives the client the page sizes the account's last run
 // learned. It only warns: the run goes on from the configured sizes.
 func (p *pipeline) loadPageSizes(ctx context.Context) {
+	p.pageSizes = nil
 	var st pageSizesState
 	err := p.lake.ReadJSON(ctx, pageSizesKey, &st, "it is replaced at the end of the run")
 	if errors.Is(err, load.ErrNotExist) {
@@ -70,6 +72,9 @@ func (p *pipeline) loadPageSizes(ctx context.Context) {
 			"key", p.lake.Where(pageSizesKey), "kept", len(hints))
 	}
 	p.client.SetPageSizeHints(hints)
+	if !dropped {
+		p.pageSizes = hints
+	}
 	p.log.Debug("page sizes from the last run", "page_sizes", hints)
 }
 
@@ -77,13 +82,15 @@ func (p *pipeline) loadPageSizes(ctx context.Context) {
 // outcome (a failed run learned too). A failure to write is a warning.
 func (p *pipeline) savePageSizes(ctx context.Context) {
 	ps := p.client.PageSizes()
-	if len(ps) == 0 {
-		return
+	if len(ps) == 0 || slices.Equal(ps, p.pageSizes) {
+		return // nothing learned, or what the file says already
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	st := pageSizesState{Version: pageSizesVersion, Updated: time.Now().UTC().Truncate(time.Second), PageSizes: ps}
 	if err := p.lake.WriteJSON(ctx, pageSizesKey, st); err != nil {
 		p.log.Warn("could not remember the page sizes learned; the next run learns them again", "err", err)
+		return
 	}
+	p.pageSizes = ps
 }

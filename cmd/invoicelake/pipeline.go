@@ -44,6 +44,9 @@ type pipeline struct {
 	// observe, if set (serve sets it before its first run), sees every API
 	// request of the pipeline's client.
 	observe func(extract.Attempt)
+	// pageSizes is what the lake's page size file holds, as read or
+	// written last (see pagesizes.go).
+	pageSizes []extract.PageSize
 }
 
 func (m *Main) newPipeline(cfg configs.Config, acct configs.Account, tr *transform.Transformer, b load.Bucket, log *slog.Logger) (*pipeline, error) {
