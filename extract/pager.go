@@ -39,11 +39,16 @@ import (
 //
 // Bounded whatever the API sends. A total above maxRows ends the listing
 // before any plan is made from it; every page but the last of a range is
-// full (it agrees with its total), so a listing makes at most
-// maxRows/MinPageSize + maxRows/pageSize + 3 calls; memory holds at most
-// PageConcurrency ranges of pageSize rows, whatever the total says. The
-// anchor costs one row per call, not one call: the number of calls stays
+// full (it agrees with its total) and a range is at least MinPageSize rows
+// but at the list's end, so a listing makes at most 2*maxRows/MinPageSize
+// + 3 successful calls; memory holds at most PageConcurrency ranges of the
+// largest page size (max(pageSize, MaxPageSize) rows), whatever the total
+// says, and the memory budget bounds their bytes. The anchor costs one row
+// per call, not one call: at a steady size the number of calls stays
 // ceil(rows/page).
+//
+// Page sizes. Each call and each prefetch range takes its size from the
+// method's pageTuner (tuner.go), shared by every listing of the method.
 type lister[T any] struct {
 	c        *Client
 	req      request // without offset and limit
