@@ -205,3 +205,83 @@ func TestPageSizeHintsBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestPageTunerRule drives a tuner against a server that refuses pages of
+// ceiling rows or more, one call at a time (a listing of PageConcurrency 1): the size settles within 1/32
+// under the ceiling after a few failures, and then fails only when it
+// asks the ceiling again, once every recheckAfter calls.
+func TestPageTunerRule(t *testing.T) {
+	for _, tc := range []struct{ start, max, ceiling, wantFailures int }{
+		{100, 2000, 1565, 3}, // 200, 400, 800, 1600: then bisection
+		{100, 2000, 5000, 0}, // no ceiling under max: max
+		{100, 2000, 60, 5},   // the configured size fails: 200, 100, 75, 62, 60
+		{50, 50, 5000, 0},    // growth off
+		{387, 2000, 393, 0},  // remembered (hint below)
+	} {
+		t.Run(fmt.Sprint(tc), func(t *testing.T) {
+			tu := newPageTuner(tc.start, 5, tc.max, time.Second)
+			if tc.start == 387 {
+				tu.hint(PageSize{Size: 387, Ceiling: 393})
+			}
+			failures, settledAt, retry := 0, -1, false
+			const calls = 2000
+			for i := range calls {
+				g := tu.take(1<<30, retry) // a failed page is asked again at once, as fetchRange does
+				retry = g.size >= tc.ceiling
+				if retry {
+					tu.failed(g, g.size)
+					failures++
+				} else {
+					tu.ok(g, g.size, time.Millisecond)
+				}
+				if settledAt < 0 && !tu.learning() {
+					settledAt = i
+				}
+			}
+			want := min(tc.max, tc.ceiling-1)
+			got := tu.current()
+			if got > want || got < want-want/settleDiv-1 {
+				t.Errorf("got size %d, want within 1/%d under %d", got, settleDiv, want)
+			}
+			// After settling, only the rechecks of the ceiling fail.
+			if rechecks := calls/recheckAfter + 1; failures > tc.wantFailures+rechecks {
+				t.Errorf("got %d failed calls, want at most %d while learning + %d rechecks", failures, tc.wantFailures, rechecks)
+			}
+			if settledAt < 0 || settledAt > 20 {
+				t.Errorf("settled after %d calls, want within 20", settledAt)
+			}
+			t.Logf("size %d, %d failures, settled after %d calls", got, failures, settledAt)
+		})
+	}
+}
+
+// TestPageTunerSlowAndConcurrent: an answer slower than the slow bound
+// halves the size like a failure; failures of calls in flight at an old,
+// bigger size halve it only once; only one probe is out at a time.
+func TestPageTunerSlowAndConcurrent(t *testing.T) {
+	tu := newPageTuner(400, 5, 2000, time.Second)
+	tu.ok(grant{size: 400}, 400, 2*time.Second)
+	if got := tu.current(); got != 200 {
+		t.Errorf("after a slow page of 400: got size %d, want 200", got)
+	}
+	tu = newPageTuner(400, 5, 2000, time.Second)
+	var inFlight []grant
+	for range 8 {
+		inFlight = append(inFlight, tu.take(1<<30, false))
+	}
+	probes := 0
+	for _, g := range inFlight {
+		if g.probe {
+			probes++
+		}
+	}
+	if probes != 1 {
+		t.Errorf("got %d probes among 8 calls in flight, want 1", probes)
+	}
+	for _, g := range inFlight {
+		tu.failed(g, g.size)
+	}
+	if got := tu.current(); got != 200 {
+		t.Errorf("after 8 failures at 400 (and a probe at 800): got size %d, want 200 (halved once)", got)
+	}
+}
