@@ -24,7 +24,12 @@ type PageSize struct {
 const (
 	// settleDiv: the search between a working size and a ceiling stops
 	// when they are within ceiling/settleDiv of each other (about 3 %).
-	settleDiv = 32
+	// Each failure of a size that had worked (rows that vary in weight)
+	// halves the divisor, down to minSettleDiv (25 %): for such rows a
+	// size near the ceiling fails again as soon as the rows get heavier,
+	// and each probe near it is likely a failed call.
+	settleDiv    = 32
+	minSettleDiv = 4
 	// recheckAfter successes in a row at a settled size, the ceiling is
 	// asked once more (a generic Internal Error is not always about the
 	// size, and a server's limit may rise): one call in recheckAfter at
@@ -48,7 +53,10 @@ const (
 // under the ceiling, and only after recheckAfter successes in a row is the
 // ceiling itself asked once more. A probe that succeeds raises safe to
 // the rows it returned; a failure at or below safe halves safe (the rows
-// got heavier: multiplicative decrease); any failure lowers the ceiling.
+// got heavier: multiplicative decrease) and settles further under the
+// ceiling from then on (1/16, 1/8, then 1/4 of it: rows that vary in
+// weight make every probe near the ceiling a likely failure); any failure
+// lowers the ceiling.
 // Sizes stay in [min, max].
 //
 // Why one probe at a time: a failed call costs as much as a good one, and
@@ -65,6 +73,7 @@ type pageTuner struct {
 	ceil    int  // 0: none known
 	probing bool // a call above safe is in flight
 	calm    int  // successes since the last failure
+	div     int  // settle within ceil/div (settleDiv, lowered by surprises)
 }
 
 // grant is the size a call may ask for; probe marks the one call allowed
@@ -75,7 +84,7 @@ type grant struct {
 }
 
 func newPageTuner(start, min, max int, slow time.Duration) *pageTuner {
-	t := &pageTuner{min: min, max: max, slow: slow}
+	t := &pageTuner{min: min, max: max, slow: slow, div: settleDiv}
 	t.safe = clamp(start, min, max)
 	return t
 }
@@ -89,8 +98,14 @@ func (t *pageTuner) hint(h PageSize) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.safe = clamp(h.Size, t.min, t.max)
+	t.ceil = 0
 	if h.Ceiling > t.safe && h.Ceiling <= t.max {
 		t.ceil = h.Ceiling
+		// A size remembered further under its ceiling than 1/settleDiv
+		// was settled there by rows that vary: start settled.
+		if gap := t.ceil - t.safe; gap > t.ceil/t.div {
+			t.div = max(minSettleDiv, min(t.div, t.ceil/gap))
+		}
 	}
 }
 
@@ -99,7 +114,7 @@ func (t *pageTuner) next() int {
 	switch {
 	case t.ceil == 0:
 		return min(2*t.safe, t.max)
-	case t.ceil-t.safe > max(1, t.ceil/settleDiv):
+	case t.ceil-t.safe > max(1, t.ceil/t.div):
 		return (t.safe + t.ceil) / 2
 	case t.calm >= recheckAfter:
 		return t.ceil
@@ -163,6 +178,7 @@ func (t *pageTuner) fail(size int) {
 	}
 	if size <= t.safe {
 		t.safe = max(t.min, size/2)
+		t.div = max(minSettleDiv, t.div/2) // rows got heavier: settle further under
 	}
 	if t.ceil <= t.safe { // at the floor
 		t.ceil = 0

@@ -33,7 +33,8 @@ type benchPage struct {
 }
 
 func (pr *pageRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	pr.next.ServeHTTP(w, r)
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	pr.next.ServeHTTP(sw, r)
 	rl := r.URL.Query().Get("resultLimit")
 	if rl == "" {
 		return
@@ -43,12 +44,27 @@ func (pr *pageRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	off, lim, _ := strings.Cut(rl, ",")
 	bp.offset, _ = strconv.Atoi(off)
 	bp.limit, _ = strconv.Atoi(lim)
-	if n, err := strconv.Atoi(w.Header().Get("SoftLayer-Total-Items")); err == nil {
-		bp.ok, bp.total = true, n // the simulator drops the header from its Internal Error
+	// The simulator writes the header in the API's spelling (not
+	// canonical), and drops it from its Internal Error.
+	if h := w.Header()["SoftLayer-Total-Items"]; sw.status == http.StatusOK && len(h) == 1 {
+		if n, err := strconv.Atoi(h[0]); err == nil {
+			bp.ok, bp.total = true, n
+		}
 	}
 	pr.mu.Lock()
 	pr.log = append(pr.log, bp)
 	pr.mu.Unlock()
+}
+
+// statusWriter notes the status a handler writes.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // take returns the calls recorded since the last take.
@@ -151,7 +167,7 @@ func pagingRace(b *testing.B, bin string) {
 				st := sim.Stats()
 				r := pagingResult{mode: m.mode, calls: st.Total, tooMuch: st.Faults["too_much_data"], rateLimited: st.RateLimited,
 					wall: p.wall, maxRSS: p.maxRSS, log: rec.take()}
-				if r.items, _, _, _, err = lakeCalls(lake); err != nil {
+				if _, r.items, _, _, err = lakeCalls(lake); err != nil {
 					b.Fatal(err)
 				}
 				b.Logf("%s: %d calls, %d too much data, %d rate-limited, %v, peak RSS %s MiB, %d items",
@@ -184,12 +200,33 @@ func renderPaging(rs []pagingResult, name string, sz benchSize, maxBytes int, la
 			r.mode, r.items, r.calls, r.paged, r.minPaged, float64(r.paged)/float64(max(r.minPaged, 1)),
 			r.tooMuch, r.rateLimited, r.wall.Seconds(), r.wall.Seconds()/rs[0].wall.Seconds(), mib(r.maxRSS))
 	}
+	fmt.Fprintf(&sb, "\nBy method (paged calls / minimum, failed):\n\n| mode | %s |\n|---|---|---|---|---|\n", strings.Join(benchMethods, " | "))
+	for _, r := range rs {
+		fmt.Fprintf(&sb, "| %s |", r.mode)
+		for _, m := range benchMethods {
+			var one []benchPage
+			failed := 0
+			for _, bp := range r.log {
+				if bp.method == m {
+					one = append(one, bp)
+					if !bp.ok {
+						failed++
+					}
+				}
+			}
+			min, paged := minPagedCalls(one, largest)
+			fmt.Fprintf(&sb, " %d / %d, %d |", paged, min, failed)
+		}
+		fmt.Fprintf(&sb, "\n")
+	}
 	return sb.String()
 }
 
+var benchMethods = []string{"getInvoices", "getItems", "getAllTopLevelBillingItems", "getNextInvoiceTopLevelBillingItems"}
+
 func largestList(m map[string]int) string {
 	var s []string
-	for _, k := range []string{"getInvoices", "getItems", "getAllTopLevelBillingItems", "getNextInvoiceTopLevelBillingItems"} {
+	for _, k := range benchMethods {
 		if v, ok := m[k]; ok {
 			s = append(s, fmt.Sprintf("%s %d rows", k, v))
 		}
