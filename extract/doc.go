@@ -71,7 +71,8 @@
 // working size and that ceiling, until they are within 1/32 of it: the
 // size settles just under the ceiling, which is asked once more after
 // 256 successes in a row. A failure at or below the working size halves
-// it. While a probe is in flight a listing keeps only the range it waits
+// it, and from then on the size settles further under the ceiling (rows
+// that vary in weight). While a probe is in flight a listing keeps only the range it waits
 // for and the probe in flight, so that few rows are read in pages about
 // to be outgrown; prefetch ranges are as long as the size when they are
 // launched. Client.PageSizes returns what was learned (size and ceiling
