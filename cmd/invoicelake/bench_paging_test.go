@@ -46,6 +46,7 @@ func (pr *pageRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bp.limit, _ = strconv.Atoi(lim)
 	// The simulator writes the header in the API's spelling (not
 	// canonical), and drops it from its Internal Error.
+	//lint:ignore SA1008 the simulator's spelling, as the API's
 	if h := w.Header()["SoftLayer-Total-Items"]; sw.status == http.StatusOK && len(h) == 1 {
 		if n, err := strconv.Atoi(h[0]); err == nil {
 			bp.ok, bp.total = true, n
