@@ -10,8 +10,8 @@ import (
 	"os"
 	"path"
 	"regexp"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,10 +60,15 @@ type Source struct {
 	Timeout         Duration `yaml:"timeout"`
 	InvoicePageSize int      `yaml:"invoice_page_size"`
 	ItemPageSize    int      `yaml:"item_page_size"`
-	Concurrency     int      `yaml:"concurrency"`
-	RatePerSecond   float64  `yaml:"rate_per_second"`
-	MaxAttempts     int      `yaml:"max_attempts"`
-	MaxRetryTime    Duration `yaml:"max_retry_time"`
+	// MaxPageSize bounds the pages' growth: each list method's page
+	// adapts up to max(its page size, max_page_size), and the sizes
+	// learned are remembered per account between runs. At or below the
+	// page sizes, pages never grow past them.
+	MaxPageSize   int      `yaml:"max_page_size"`
+	Concurrency   int      `yaml:"concurrency"`
+	RatePerSecond float64  `yaml:"rate_per_second"`
+	MaxAttempts   int      `yaml:"max_attempts"`
+	MaxRetryTime  Duration `yaml:"max_retry_time"`
 	// ParallelAccounts bounds the accounts a `run` or `export` of several
 	// accounts exports at once (each at its own rate limit).
 	ParallelAccounts int `yaml:"parallel_accounts"`
@@ -235,6 +240,7 @@ func Default() Config {
 			Timeout:          Duration(extract.DefaultTimeout),
 			InvoicePageSize:  extract.DefaultInvoicePageSize,
 			ItemPageSize:     extract.DefaultItemPageSize,
+			MaxPageSize:      extract.DefaultMaxPageSize,
 			Concurrency:      extract.DefaultConcurrency,
 			RatePerSecond:    extract.DefaultRate,
 			MaxAttempts:      extract.DefaultMaxAttempts,
@@ -372,7 +378,8 @@ func (c Config) Validate() error {
 	for _, ps := range []struct {
 		field string
 		v     int
-	}{{"source.invoice_page_size", c.Source.InvoicePageSize}, {"source.item_page_size", c.Source.ItemPageSize}} {
+	}{{"source.invoice_page_size", c.Source.InvoicePageSize}, {"source.item_page_size", c.Source.ItemPageSize},
+		{"source.max_page_size", c.Source.MaxPageSize}} {
 		if ps.v < extract.MinPageSizeLimit || ps.v > extract.MaxPageSizeLimit {
 			bad(ps.field, "%d is outside %d..%d", ps.v, extract.MinPageSizeLimit, extract.MaxPageSizeLimit)
 		}

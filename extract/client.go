@@ -31,6 +31,7 @@ type Client struct {
 	auth    string // the Authorization header value; never logged
 	stats   counters
 	mem     *budget // response bytes held at once, all calls together
+	tune    tuners  // page sizes, one tuner per list method
 
 	utf8Warnings atomic.Int64
 	answered     atomic.Bool // the endpoint has answered at least once
@@ -111,6 +112,11 @@ type request struct {
 	// starve the one that would release them.
 	hold *int64
 	head func() bool
+	// took, if set, receives the duration of the successful attempt,
+	// its waits for the memory budget excluded (memWait): the time the
+	// API took, for the page tuner, not the time the pipeline held it.
+	took    *time.Duration
+	memWait time.Duration
 }
 
 func (r *request) name() string { return r.service + "::" + r.method }
@@ -181,9 +187,13 @@ func (c *Client) call(ctx context.Context, r request, decode decodeFunc) error {
 	}
 	for attempt := 1; ; attempt++ {
 		obs := Attempt{Method: r.name()}
+		r.memWait = 0
 		err := c.attempt(ctx, &r, decode, &obs)
 		if err == nil {
 			c.observe(&obs, OutcomeOK)
+			if r.took != nil {
+				*r.took = obs.Duration - r.memWait
+			}
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -299,6 +309,15 @@ func (b *budget) take(ctx context.Context, n int64, head func() bool) error {
 	}
 }
 
+// takeMem takes n bytes of the budget for r, counting the wait in
+// r.memWait.
+func (c *Client) takeMem(ctx context.Context, r *request, n int64) error {
+	t0 := time.Now()
+	err := c.mem.take(ctx, n, r.head)
+	r.memWait += time.Since(t0)
+	return err
+}
+
 func (b *budget) give(n int64) {
 	if n == 0 {
 		return
@@ -342,7 +361,7 @@ func (c *Client) readBody(ctx context.Context, r *request, resp *http.Response, 
 		return &LimitError{What: "response body (Content-Length)", Limit: limit, Got: resp.ContentLength, body: true}
 	}
 	buf := (*bufPool.Get().(*[]byte))[:0]
-	if err := c.mem.take(ctx, int64(cap(buf)), r.head); err != nil {
+	if err := c.takeMem(ctx, r, int64(cap(buf))); err != nil {
 		return err
 	}
 	hb.buf, hb.held = buf, int64(cap(buf))
@@ -362,7 +381,7 @@ func (c *Client) readBody(ctx context.Context, r *request, resp *http.Response, 
 			}
 			// The budget counts the live buffer; the old one is garbage.
 			n := min(max(int64(2*cap(hb.buf)), bodyChunk), limit)
-			if err := c.mem.take(ctx, n-int64(cap(hb.buf)), r.head); err != nil {
+			if err := c.takeMem(ctx, r, n-int64(cap(hb.buf))); err != nil {
 				return err
 			}
 			nb := make([]byte, len(hb.buf), n)
@@ -413,7 +432,7 @@ func (c *Client) validBody(ctx context.Context, r *request, body []byte) (out []
 		return body, func() {}, nil
 	}
 	need := int64(2*len(body) + 3)
-	if err := c.mem.take(ctx, need, r.head); err != nil {
+	if err := c.takeMem(ctx, r, need); err != nil {
 		return nil, nil, err
 	}
 	fixed, runs := repairUTF8(make([]byte, 0, need), body)

@@ -31,6 +31,9 @@ func newTestClient(t testing.TB, endpoint string, mod func(*Config)) *Client {
 		Timeout:     5 * time.Second,
 		Rate:        1000, Burst: 100,
 		Retry: RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxElapsed: 10 * time.Second},
+		// Growth off: the fake API's tests pin page sizes; simClient
+		// and the tests of growth turn it on.
+		MaxPageSize: MinPageSizeLimit,
 	}
 	if mod != nil {
 		mod(&cfg)

@@ -22,6 +22,7 @@ const (
 	DefaultInvoicePageSize  = 50
 	DefaultItemPageSize     = 100
 	DefaultMinPageSize      = 5
+	DefaultMaxPageSize      = 2000
 	DefaultConcurrency      = 4
 	DefaultPageConcurrency  = 8
 	DefaultRate             = 40
@@ -37,8 +38,6 @@ const (
 	defaultUserAgent        = "invoicelake-extract/1"
 	maxPageSize             = 10000
 	apiRateLimitPerSecond   = 50
-	defaultGrowAfter        = 4
-	maxGrowAfter            = 1024
 	maxIdleConnsPerEndpoint = 64
 )
 
@@ -71,6 +70,17 @@ type Config struct {
 	InvoicePageSize int // rows per getInvoices call (default 50)
 	ItemPageSize    int // rows per getItems call (default 100)
 	MinPageSize     int // floor of adaptive paging (default 5)
+	// MaxPageSize is the most rows a call asks for once pages have grown
+	// (default 2000): the page size of each list method adapts between
+	// MinPageSize and max(its configured size, MaxPageSize), see
+	// pageTuner. A value at or below the configured sizes turns growth
+	// off: pages only shrink after "too much data" and grow back.
+	MaxPageSize int
+	// PageSizeHints start each list method at what an earlier client
+	// learned (Client.PageSizes), instead of the configured size. They
+	// are advice: sizes are brought within the bounds above, a ceiling
+	// not above its size is ignored, and so is an unknown method.
+	PageSizeHints []PageSize
 
 	Concurrency     int // invoices whose items are fetched in parallel (default 4)
 	PageConcurrency int // pages of one listing fetched in parallel (default 8)
@@ -136,6 +146,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MinPageSize == 0 {
 		c.MinPageSize = min(DefaultMinPageSize, c.InvoicePageSize, c.ItemPageSize)
+	}
+	if c.MaxPageSize == 0 {
+		c.MaxPageSize = DefaultMaxPageSize
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = DefaultConcurrency
@@ -233,7 +246,7 @@ func (c Config) Validate() error {
 	for _, p := range []struct {
 		name string
 		v    int
-	}{{"InvoicePageSize", c.InvoicePageSize}, {"ItemPageSize", c.ItemPageSize}, {"MinPageSize", c.MinPageSize}} {
+	}{{"InvoicePageSize", c.InvoicePageSize}, {"ItemPageSize", c.ItemPageSize}, {"MinPageSize", c.MinPageSize}, {"MaxPageSize", c.MaxPageSize}} {
 		if p.v < 2 || p.v > maxPageSize {
 			// limit=1 may come back as a bare object; 2 is the floor sl-go uses too.
 			bad(p.name, "must be in [2, %d], got %d", maxPageSize, p.v)

@@ -56,9 +56,30 @@
 // before that, it is returned at once (IsConnectError); 401, 403, 404, mask and filter errors are returned at once as
 // *APIError, a 3xx as *RedirectError, a TLS mismatch (an https endpoint
 // answered in plain HTTP, a certificate that does not verify) as a
-// permanent error. "Too much data" errors and timeouts first halve the page
-// (down to MinPageSize), which grows back after successes. Errors match
-// ErrPermanent or ErrTransient with errors.Is.
+// permanent error. "Too much data" errors and timeouts are not retried as
+// they are: the page shrinks (see Page sizes). Errors match ErrPermanent
+// or ErrTransient with errors.Is.
+//
+// Page sizes. The API documents no maximum page and answers one too heavy
+// with an Internal Error, so the page size of each list method adapts,
+// per Client (every getItems listing of a run shares one size: what one
+// invoice learns the next one uses), between MinPageSize and
+// max(configured size, MaxPageSize). Calls ask for the largest size known
+// to work; one call at a time, the probe, asks for more: twice as much
+// while no size has failed, then, once one has ("too much data", a
+// timeout, or an answer slower than Timeout/4), the middle between the
+// working size and that ceiling, until they are within 1/32 of it: the
+// size settles just under the ceiling, which is asked once more after
+// 256 successes in a row. A failure at or below the working size halves
+// it, and from then on the size settles further under the ceiling (rows
+// that vary in weight). While a probe is in flight a listing keeps only the range it waits
+// for and the probe in flight, so that few rows are read in pages about
+// to be outgrown; prefetch ranges are as long as the size when they are
+// launched. Client.PageSizes returns what was learned (size and ceiling
+// per method), and Config.PageSizeHints or Client.SetPageSizeHints start
+// a client there. MaxPageSize at or below the configured sizes turns
+// growth off: pages then only shrink and grow back to the configured
+// size.
 //
 // Decoding is exact and tolerant: amounts from JSON strings or numbers into
 // schemas.Decimal (never float64), RFC 3339 dates with any offset, missing

@@ -149,6 +149,7 @@ func (c *Client) eachItemOf(ctx context.Context, invoiceID int64, itemCount *int
 		func(it *schemas.InvoiceItem) int64 { return it.ID })
 	if itemCount != nil && *itemCount >= 0 && *itemCount < int64(ls.maxRows) {
 		n := *itemCount
+		ls.expect = int(n)
 		ls.maxRows = int(min(itemLimit(n), int64(ls.maxRows)))
 		ls.tooMany = func(total int) error {
 			return &LimitError{What: fmt.Sprintf("SoftLayer-Total-Items of %s for invoice %d with itemCount %d (limit itemCount + 10%% + 1000)",

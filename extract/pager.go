@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,18 +39,30 @@ import (
 //
 // Bounded whatever the API sends. A total above maxRows ends the listing
 // before any plan is made from it; every page but the last of a range is
-// full (it agrees with its total), so a listing makes at most
-// maxRows/MinPageSize + maxRows/pageSize + 3 calls; memory holds at most
-// PageConcurrency ranges of pageSize rows, whatever the total says. The
-// anchor costs one row per call, not one call: the number of calls stays
+// full (it agrees with its total) and a range is at least MinPageSize rows
+// but at the list's end, so a listing makes at most 2*maxRows/MinPageSize
+// + 3 successful calls; memory holds at most PageConcurrency ranges of the
+// largest page size (max(pageSize, MaxPageSize) rows), whatever the total
+// says, and the memory budget bounds their bytes. The anchor costs one row
+// per call, not one call: at a steady size the number of calls stays
 // ceil(rows/page).
+//
+// Page sizes. Each call and each prefetch range takes its size from the
+// method's pageTuner (tuner.go), shared by every listing of the method.
 type lister[T any] struct {
 	c        *Client
 	req      request // without offset and limit
-	pageSize int     // configured size, the unit of prefetch ranges
+	pageSize int     // configured size
 	minSize  int
-	decode   func(body []byte, dst []T) ([]T, error)
-	id       func(*T) int64
+	// t chooses the size of each call and of each prefetch range; it is
+	// the Client's, shared by every listing of the method.
+	t      *pageTuner
+	decode func(body []byte, dst []T) ([]T, error)
+	id     func(*T) int64
+	// expect is the rows the listing is expected to hold (an invoice's
+	// itemCount), -1 when unknown: a first call expected to be short is
+	// not given the probe (see pageTuner.take).
+	expect int
 	// maxRows caps the listing; tooMany returns the error for a total
 	// above it.
 	maxRows int
@@ -57,18 +70,12 @@ type lister[T any] struct {
 	// head is the offset of the range the listing waits for: its calls
 	// may overdraw the memory budget (see budget).
 	head atomic.Int64
-
-	mu        sync.Mutex
-	cur       int // current adaptive page size
-	okStreak  int
-	growAfter int
-	grew      bool // the size grew and has not yet proved itself
-	sinceGrow int
 }
 
 func newLister[T any](c *Client, req request, pageSize int, decode func([]byte, []T) ([]T, error), id func(*T) int64) *lister[T] {
-	ls := &lister[T]{c: c, req: req, pageSize: pageSize, minSize: min(c.cfg.MinPageSize, pageSize),
-		decode: decode, id: id, cur: pageSize, growAfter: defaultGrowAfter, maxRows: c.cfg.MaxListRows}
+	minSize := min(c.cfg.MinPageSize, pageSize)
+	ls := &lister[T]{c: c, req: req, pageSize: pageSize, minSize: minSize, t: c.tuner(req.name(), pageSize, minSize),
+		decode: decode, id: id, expect: -1, maxRows: c.cfg.MaxListRows}
 	ls.tooMany = func(total int) error {
 		return &LimitError{What: "SoftLayer-Total-Items of " + req.name() + " (Config.MaxListRows)",
 			Limit: int64(ls.maxRows), Got: int64(total)}
@@ -116,50 +123,6 @@ func (ls *lister[T]) errorf(format string, args ...any) error {
 	return &PagingError{Method: ls.req.name(), Msg: fmt.Sprintf(format, args...)}
 }
 
-func (ls *lister[T]) size() int {
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	return ls.cur
-}
-
-// succeeded doubles the page back towards the configured size after
-// growAfter successes in a row.
-func (ls *lister[T]) succeeded() {
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	if ls.grew {
-		ls.sinceGrow++
-		if ls.sinceGrow >= ls.growAfter {
-			ls.grew = false
-		}
-	}
-	if ls.cur >= ls.pageSize {
-		return
-	}
-	ls.okStreak++
-	if ls.okStreak >= ls.growAfter {
-		ls.cur = min(ls.cur*2, ls.pageSize)
-		ls.okStreak = 0
-		ls.grew, ls.sinceGrow = true, 0
-	}
-}
-
-// shrink halves the page after a failure at size from. A failure soon
-// after growing doubles the successes needed before the next growth, so a
-// size that keeps failing is not tried every few pages.
-func (ls *lister[T]) shrink(from int) {
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	ls.okStreak = 0
-	if n := max(from/2, ls.minSize); n < ls.cur {
-		ls.cur = n
-	}
-	if ls.grew {
-		ls.growAfter = min(ls.growAfter*2, maxGrowAfter)
-		ls.grew = false
-	}
-}
-
 type rangeResult[T any] struct {
 	done      chan struct{}
 	rows      []T
@@ -195,14 +158,22 @@ func pageShape(body []byte, limit int) string {
 
 // fetchRange reads rows [off, off+n), in several calls when the page size
 // has been reduced, each call after the first row of the list anchored on
-// the row before it. Every answer is checked against its own total.
-func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, res *rangeResult[T]) {
+// the row before it. Every answer is checked against its own total. The
+// first call asks for g (the grant the range was planned with), later
+// ones for what the tuner gives then, never more than the range holds;
+// every grant is reported to the tuner.
+func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, g grant, res *rangeResult[T]) {
 	res.total = -1
 	rows := res.rows[:0]
 	defer func() { res.rows = rows }()
 	var deadline time.Time // one per position, kept across halvings
+	first, retry := true, false
 	for got := 0; got < n; {
-		size := min(ls.size(), n-got)
+		if !first {
+			g = ls.t.take(n-got, retry)
+		}
+		first = false
+		size := min(g.size, n-got)
 		p := off + got
 		lead := 0
 		if p > 0 {
@@ -217,6 +188,8 @@ func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, res *rangeResul
 		r.deadline = deadline
 		r.hold = &res.held
 		r.head = func() bool { return ls.head.Load() == int64(off) }
+		var took time.Duration
+		r.took = &took
 		base := len(rows)
 		var t int
 		err := ls.c.call(ctx, r, func(body []byte, tot int) error {
@@ -252,18 +225,21 @@ func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, res *rangeResul
 		var se *shrinkError
 		if errors.As(err, &se) {
 			rows = rows[:base]
-			ls.shrink(size)
+			ls.t.failed(g, size)
+			retry = true
 			ls.c.stats.reductions.Add(1)
-			ls.c.log.DebugContext(ctx, "extract: page size reduced", "call", r.where(), "cause", se.cause, "size", ls.size())
+			ls.c.log.DebugContext(ctx, "extract: page size reduced", "call", r.where(), "cause", se.cause, "size", ls.t.current())
 			continue
 		}
 		if err != nil {
+			ls.t.release(g)
 			rows = rows[:base]
 			res.err = err
 			return
 		}
+		retry = false
 		deadline = time.Time{}
-		ls.succeeded()
+		ls.t.ok(g, len(rows)-base-lead, took)
 		ls.c.stats.pages.Add(1)
 		if t < res.total {
 			res.err = ls.errorf("SoftLayer-Total-Items shrank from %d to %d while paging", res.total, t)
@@ -339,10 +315,14 @@ func (ls *lister[T]) each(ctx context.Context, emit func(T) bool) error {
 		return true, nil
 	}
 
-	P := ls.pageSize
+	room := math.MaxInt // rows expected: unknown
+	if ls.expect >= 0 {
+		room = ls.expect
+	}
+	g := ls.t.take(room, false)
 	var res rangeResult[T]
 	ls.setHead(0)
-	ls.fetchRange(ctx, 0, P, &res)
+	ls.fetchRange(ctx, 0, g.size, g, &res)
 	if res.err != nil {
 		ls.drop(&res)
 		return res.err
@@ -360,7 +340,8 @@ func (ls *lister[T]) each(ctx context.Context, emit func(T) bool) error {
 	for off < latest {
 		res.hasAnchor, res.end, res.err = false, false, nil
 		ls.setHead(off)
-		ls.fetchRange(ctx, off, P, &res)
+		g := ls.t.take(latest-off, false)
+		ls.fetchRange(ctx, off, g.size, g, &res)
 		if res.err != nil {
 			ls.drop(&res)
 			return res.err
@@ -374,54 +355,74 @@ func (ls *lister[T]) each(ctx context.Context, emit func(T) bool) error {
 	return nil
 }
 
-// prefetch reads the ranges [from, to) planned from the first page's
-// total with up to PageConcurrency calls in flight and accepts them in
-// order. It holds at most PageConcurrency ranges, whatever to is (to is at
-// most maxRows). It returns false when accept did.
+// prefetch reads the rows [from, to) planned from the first page's total
+// in ranges, with up to PageConcurrency calls in flight, and accepts them
+// in order. Each range is as long as the page size the tuner gives when
+// it is launched (the probe, if it is free, or the working size), so
+// ranges differ in length and pages that grow mean fewer calls. While the
+// size is being learned (a probe in flight, a bigger size to come), only
+// the range it waits for and the probe are in flight, so that few rows
+// are read in pages about to be outgrown. It holds
+// at most PageConcurrency ranges, whatever to is (to is at most maxRows).
+// It returns false when accept did.
 func (ls *lister[T]) prefetch(ctx context.Context, from, to int, accept func(*rangeResult[T]) (bool, error)) (bool, error) {
-	P := ls.pageSize
-	n := (to - from + P - 1) / P
-	depth := min(ls.c.cfg.PageConcurrency, n)
-	ring := make([]*rangeResult[T], depth)
+	type slot struct {
+		r   *rangeResult[T]
+		off int
+	}
+	depth := ls.c.cfg.PageConcurrency
+	ring := make([]slot, depth) // ranges launched, not yet accepted: ring[head], ring[head+1], ...
+	head, queued := 0, 0
 	ctx2, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
 		wg.Wait()
-		for _, r := range ring {
-			if r != nil {
-				ls.drop(r)
+		for _, s := range ring {
+			if s.r != nil {
+				ls.drop(s.r)
 			}
 		}
 	}()
-	launched := 0
-	for i := range n {
-		for ; launched < n && launched < i+depth; launched++ {
+	next := from // the offset of the next range to launch
+	for {
+		for ; next < to && queued < depth; queued++ {
+			g := ls.t.take(to-next, false)
+			if !g.probe && queued > 0 && ls.t.learning() {
+				// A probe is in flight: ranges launched now would be
+				// read at a size about to grow. Wait for the head.
+				break
+			}
+			n := min(g.size, to-next)
 			r := &rangeResult[T]{done: make(chan struct{})}
-			ring[launched%depth] = r
-			o := from + launched*P
+			o := next
+			ring[(head+queued)%depth] = slot{r: r, off: o}
 			wg.Go(func() {
 				defer close(r.done)
-				ls.fetchRange(ctx2, o, P, r)
+				ls.fetchRange(ctx2, o, n, g, r)
 			})
+			next += n
 		}
-		r := ring[i%depth]
-		ls.setHead(from + i*P)
+		if queued == 0 {
+			return true, nil
+		}
+		s := ring[head]
+		ls.setHead(s.off)
 		select {
-		case <-r.done:
+		case <-s.r.done:
 		case <-ctx.Done():
 			return false, fmt.Errorf("extract: %s: %w", ls.req.name(), context.Cause(ctx))
 		}
-		ring[i%depth] = nil
-		if r.err != nil {
-			ls.drop(r)
-			return false, r.err
+		ring[head] = slot{}
+		head, queued = (head+1)%depth, queued-1
+		if s.r.err != nil {
+			ls.drop(s.r)
+			return false, s.r.err
 		}
 		// A short range before the last planned one reports a total below
 		// to, which accept refuses.
-		if ok, err := accept(r); !ok || err != nil {
+		if ok, err := accept(s.r); !ok || err != nil {
 			return false, err
 		}
 	}
-	return true, nil
 }

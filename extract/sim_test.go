@@ -54,6 +54,7 @@ func startSim(t testing.TB, o slsim.Options) *slsim.Server {
 func simClient(t testing.TB, srv *slsim.Server, mod func(*Config)) *Client {
 	return newTestClient(t, srv.URL(), func(c *Config) {
 		c.Credentials = Credentials{Username: slsim.DefaultUser, APIKey: slsim.DefaultAPIKey}
+		c.MaxPageSize = DefaultMaxPageSize // pages grow, as in production
 		if mod != nil {
 			mod(c)
 		}
@@ -359,6 +360,7 @@ func TestSimClockMovesMidRun(t *testing.T) {
 			c := simClient(t, srv, func(c *Config) {
 				c.HTTPClient = &http.Client{Transport: mover}
 				c.InvoicePageSize, c.ItemPageSize, c.MinPageSize = 2, 50, 2
+				c.MaxPageSize = MinPageSizeLimit // pages of 2 invoices stay so: growth off
 				c.Concurrency, c.PageConcurrency = 1, 1
 			})
 			during, err := ids(c)
@@ -429,6 +431,7 @@ func TestSimRateLimitRespected(t *testing.T) {
 	c := simClient(t, srv, func(c *Config) {
 		c.Rate, c.Burst = DefaultRate, DefaultBurst
 		c.Concurrency, c.PageConcurrency = 8, 8
+		c.MaxPageSize = MinPageSizeLimit // growth off: enough calls to reach the limit
 	})
 	if _, err := extractAll(t, c, context.Background(), InvoiceQuery{Window: simWindow(1)}); err != nil {
 		t.Fatal(err)

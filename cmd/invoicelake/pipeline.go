@@ -44,6 +44,9 @@ type pipeline struct {
 	// observe, if set (serve sets it before its first run), sees every API
 	// request of the pipeline's client.
 	observe func(extract.Attempt)
+	// pageSizes is what the lake's page size file holds, as read or
+	// written last (see pagesizes.go).
+	pageSizes []extract.PageSize
 }
 
 func (m *Main) newPipeline(cfg configs.Config, acct configs.Account, tr *transform.Transformer, b load.Bucket, log *slog.Logger) (*pipeline, error) {
@@ -268,6 +271,10 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 			p.log.Warn("could not release the lake lock; it expires with its lease", "err", err, "lease", p.cfg.Lake.Lease.D())
 		}
 	}()
+	// Start from the page sizes the last run learned; remember what this
+	// one learns, whatever its outcome (before the lock is released).
+	p.loadPageSizes(ctx)
+	defer p.savePageSizes(ctx)
 	if rec, err := p.lake.Recover(ctx); err != nil {
 		return sum, fmt.Errorf("recover the lake: %w", err)
 	} else if len(rec.Staging)+len(rec.Strays)+rec.UploadsAborted > 0 {

@@ -196,6 +196,7 @@ func (m *Main) extractConfig(cfg configs.Config, acct configs.Account, log *slog
 		Timeout:         cfg.Source.Timeout.D(),
 		InvoicePageSize: cfg.Source.InvoicePageSize,
 		ItemPageSize:    cfg.Source.ItemPageSize,
+		MaxPageSize:     cfg.Source.MaxPageSize,
 		Concurrency:     cfg.Source.Concurrency,
 		Rate:            acct.RatePerSecond,
 		Retry: extract.RetryPolicy{

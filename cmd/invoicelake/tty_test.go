@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +30,14 @@ func TestTerminalManners(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	// Pages of today's sizes (growth off): enough calls, and seconds, for
+	// the bar to show an ETA.
+	cfg := filepath.Join(t.TempDir(), "fixed-pages.yaml")
+	if err := os.WriteFile(cfg, []byte("source:\n  max_page_size: 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(exe, "-test.run=^TestMainChild$", "--", "export", "--from", "2026-04", "--to", "2026-06",
-		"--out", dir, "--log-level", "debug", "--concurrency", "2")
+		"--out", dir, "--log-level", "debug", "--concurrency", "2", "--config", cfg)
 	cmd.Env = append(os.Environ(), "INVOICELAKE_MAIN_CHILD=1", "SL_USERNAME="+slsim.DefaultUser,
 		"SL_API_KEY="+testAPIKey, "SL_ENDPOINT_URL="+srv.URL())
 	const width = 80
