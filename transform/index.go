@@ -40,6 +40,7 @@ type Index struct {
 	ext     *external
 	err     error
 	sizes   extSizes
+	hint    int // NewIndex's sizeHint
 }
 
 // assocRef is a top-level item at pos associated with item id.
@@ -90,7 +91,7 @@ type itemSums struct {
 // NewIndex returns an empty Index for invoice invoiceID; sizeHint is the
 // expected number of items (0 if unknown).
 func NewIndex(invoiceID int64, sizeHint int) *Index {
-	return &Index{invoiceID: invoiceID, nodes: make([]node, 0, min(max(sizeHint, 0), defaultExt.mem+1)), sizes: defaultExt}
+	return &Index{invoiceID: invoiceID, nodes: make([]node, 0, min(max(sizeHint, 0), defaultExt.mem+1)), sizes: defaultExt, hint: sizeHint}
 }
 
 // size is the number of items added.
