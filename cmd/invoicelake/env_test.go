@@ -21,4 +21,3 @@ func (e env) run(t *testing.T, ctx context.Context, now func() time.Time, args .
 	code := m.Run(ctx, args)
 	return code, stdout.String(), stderr.String()
 }
-
