@@ -316,3 +316,39 @@ func BenchmarkStreamScratch(b *testing.B) {
 		}
 	}
 }
+
+// FuzzBoundedSameAsMemory decodes the input as FuzzFlatten does ((id,
+// parent) byte pairs, parent 0 top-level; the first byte sets the
+// bounds): the Index on scratch must give the rows and the error of the
+// Index in memory.
+func FuzzBoundedSameAsMemory(f *testing.F) {
+	f.Add([]byte{0x11, 1, 0, 2, 1, 3, 2, 4, 3, 5, 4})
+	f.Add([]byte{0x00, 1, 0, 2, 3, 3, 2})
+	f.Add([]byte{0x21, 1, 0, 1, 0, 2, 1})
+	f.Add([]byte{0x01, 5, 5, 6, 5, 7, 9})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 1 {
+			return
+		}
+		sz := extSizes{mem: 1 + int(data[0]&3), block: 1 + int(data[0]>>2&3), keys: 1 + int(data[0]>>4&7)}
+		cd := mustTime("2024-03-01T00:00:00Z")
+		var items []schemas.InvoiceItem
+		for i := 1; i+1 < len(data); i += 2 {
+			it := schemas.InvoiceItem{ID: int64(data[i]), InvoiceID: 7, CategoryCode: "server"}
+			if data[i+1] != 0 {
+				it.ParentID = i64(int64(data[i+1]))
+			}
+			items = append(items, it)
+		}
+		inv := schemas.Invoice{ID: 7, CreateDate: cd}
+		tr := newT(t, Options{})
+		want, werr := streamInvoice(tr, inv, items)
+		got, _, gerr := streamBounded(tr, inv, items, &memScratch{}, sz)
+		if fmt.Sprint(werr) != fmt.Sprint(gerr) {
+			t.Fatalf("on scratch: got %v, want %v", gerr, werr)
+		}
+		if diff := gocmp.Diff(want, got); werr == nil && diff != "" {
+			t.Fatalf("(-memory +scratch):\n%s", diff)
+		}
+	})
+}
