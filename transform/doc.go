@@ -10,7 +10,13 @@
 //
 //  1. Index.Add, once per item, keeps what the hierarchy, the categories
 //     and the reconciliation need: 32 bytes an item, values only, nothing
-//     that points into an item.
+//     that points into an item. Given a Scratch (Index.SetScratch: storage
+//     the caller owns, a temporary file), an Index of more than 65,536
+//     items keeps them there instead (24 bytes an item on scratch) and
+//     resolves the hierarchy in block passes over it (external.go), so
+//     that its memory, under 5 MiB, does not depend on the invoice's
+//     size; the rows and errors are the same. transform still does no
+//     I/O of its own: it only reads and writes through the interface.
 //  2. Transformer.Stream resolves the hierarchy (orphans, cycles and
 //     duplicate ids are a *HierarchyError), maps the categoryCode of each
 //     top-level item to the SoftLayer service its resourceTableId belongs

@@ -33,6 +33,14 @@ type Index struct {
 	rollup map[int32]int32
 	// inv is what classifying a row needs of the invoice (Stream sets it).
 	inv invoiceInfo
+	// With a scratch (SetScratch), an Index of more than sizes.mem items
+	// keeps them there (ext, external.go); nodes is then nil. err is the
+	// scratch's first error, sticky.
+	scratch Scratch
+	ext     *external
+	err     error
+	sizes   extSizes
+	hint    int // NewIndex's sizeHint
 }
 
 // assocRef is a top-level item at pos associated with item id.
@@ -83,7 +91,15 @@ type itemSums struct {
 // NewIndex returns an empty Index for invoice invoiceID; sizeHint is the
 // expected number of items (0 if unknown).
 func NewIndex(invoiceID int64, sizeHint int) *Index {
-	return &Index{invoiceID: invoiceID, nodes: make([]node, 0, max(sizeHint, 0))}
+	return &Index{invoiceID: invoiceID, nodes: make([]node, 0, min(max(sizeHint, 0), defaultExt.mem+1)), sizes: defaultExt, hint: sizeHint}
+}
+
+// size is the number of items added.
+func (x *Index) size() int {
+	if x.ext != nil {
+		return x.ext.n
+	}
+	return len(x.nodes)
 }
 
 // Add records it, the next item of the invoice. It reads ID, InvoiceID,
@@ -93,7 +109,7 @@ func (x *Index) Add(it *schemas.InvoiceItem) {
 	if x.resolved {
 		panic("transform: Index.Add after Stream")
 	}
-	pos := int32(len(x.nodes))
+	pos := int32(x.size())
 	n := node{id: it.ID, code: x.code(it.CategoryCode), depth: -1}
 	if it.ParentID != nil {
 		// A child's own resourceTableId is not needed: rows carry their
@@ -123,7 +139,14 @@ func (x *Index) Add(it *schemas.InvoiceItem) {
 	addPtr(&x.sums.oneTimeTax, it.OneTimeTaxAmount)
 	addPtr(&x.sums.oneTimeTax, it.SetupTaxAmount)
 	addPtr(&x.sums.oneTimeTax, it.LaborTaxAmount)
+	if x.ext != nil {
+		x.addExt(&n)
+		return
+	}
 	x.nodes = append(x.nodes, n)
+	if x.scratch != nil && len(x.nodes) > x.sizes.mem {
+		x.spill()
+	}
 }
 
 // code returns the position of c in x.codes, adding it if new.
@@ -149,9 +172,9 @@ func (x *Index) svc(k uint32) *string {
 	return nil
 }
 
-// topRes is the resourceTableId of the top-level item at pos, nil if none.
-func (x *Index) topRes(pos int32) *int64 {
-	if nd := &x.nodes[pos]; nd.flags&hasRes != 0 {
+// topRes is the resourceTableId of the top-level item nd, nil if none.
+func topRes(nd *node) *int64 {
+	if nd.flags&hasRes != 0 {
 		res := nd.ref
 		return &res
 	}
@@ -164,6 +187,12 @@ func (x *Index) topRes(pos int32) *int64 {
 // Errors, as Flatten reports them: an item of another invoice, a duplicate
 // id, an orphan, an item total out of range (in visiting order), a cycle.
 func (x *Index) resolve(visit func(pos int32)) error {
+	if x.ext != nil {
+		if visit != nil {
+			panic("transform: resolve with visit on scratch")
+		}
+		return x.resolveExt()
+	}
 	x.resolved = true
 	invoiceID := x.invoiceID
 	nodes := x.nodes
@@ -312,12 +341,18 @@ func (x *Index) rollups(find func(int64) int32) {
 }
 
 // rollupID returns the id of the top-level item that the rows under the
-// top-level item at top roll into.
-func (x *Index) rollupID(top int32) int64 {
-	if r, ok := x.rollup[top]; ok {
-		top = r
+// top-level item at top, of id topID, roll into.
+func (x *Index) rollupID(top int32, topID int64) int64 {
+	if x.ext != nil {
+		if id, ok := x.ext.rollupIDs[top]; ok {
+			return id
+		}
+		return topID
 	}
-	return x.nodes[top].id
+	if r, ok := x.rollup[top]; ok {
+		return x.nodes[r].id
+	}
+	return topID
 }
 
 func (x *Index) overflowErr(pos int32) error {
@@ -330,13 +365,11 @@ func (x *Index) overflowErr(pos int32) error {
 	return fmt.Errorf("sum: %w", schemas.ErrDecimalRange)
 }
 
-// row fills dst, the row of it, the item at position pos of a resolved
-// Index. topRes is the top-level item's resourceTableId (nil when it has
-// none). utc, if not nil, receives a UTC copy of a CreateDate that is not
-// in UTC; otherwise one is allocated.
-func (x *Index) row(dst *schemas.ItemRow, it *schemas.InvoiceItem, pos int32, topRes *int64, utc *time.Time) error {
-	nd := &x.nodes[pos]
-	top := &x.nodes[nd.top]
+// row fills dst, the row of it, the item nd of a resolved Index whose
+// top-level item is top. topRes is the top-level item's resourceTableId
+// (nil when it has none). utc, if not nil, receives a UTC copy of a
+// CreateDate that is not in UTC; otherwise one is allocated.
+func (x *Index) row(dst *schemas.ItemRow, it *schemas.InvoiceItem, nd, top *node, topRes *int64, utc *time.Time) error {
 	s := itemSum(it)
 	total, err := s.Decimal()
 	if err != nil {
@@ -381,7 +414,7 @@ func (x *Index) row(dst *schemas.ItemRow, it *schemas.InvoiceItem, pos int32, to
 			dst.CreateDate = utc
 		}
 	}
-	dst.RollupItemID = x.rollupID(nd.top)
+	dst.RollupItemID = x.rollupID(nd.top, top.id)
 	dst.ChargeCategory, dst.ChargeFrequency = classify(it, &x.inv, total)
 	return nil
 }

@@ -60,7 +60,8 @@ func flatten(x *Index, items []schemas.InvoiceItem, rows []schemas.ItemRow) erro
 	}
 	for out, v := range order {
 		it := &items[v]
-		if err := x.row(&rows[out], it, v, items[x.nodes[v].top].ResourceTableID, nil); err != nil {
+		nd := &x.nodes[v]
+		if err := x.row(&rows[out], it, nd, &x.nodes[nd.top], items[nd.top].ResourceTableID, nil); err != nil {
 			return err
 		}
 	}

@@ -192,7 +192,16 @@ func (t *Transformer) Stream(inv schemas.Invoice, x *Index) (*Stream, error) {
 	if x.resolved {
 		return nil, fmt.Errorf("transform: invoice %d: index already streamed", inv.ID)
 	}
-	cat := t.categorize(x)
+	if x.ext != nil {
+		x.flush()
+	}
+	if x.err != nil {
+		return nil, fmt.Errorf("transform: invoice %d: %w", inv.ID, x.err)
+	}
+	cat, err := t.categorize(x)
+	if err != nil {
+		return nil, fmt.Errorf("transform: invoice %d: %w", inv.ID, err)
+	}
 	x.inv = invoiceInfo{typeCode: inv.TypeCode, closed: utcPtr(inv.ClosedDate)}
 	if err := x.resolve(nil); err != nil {
 		return nil, err
@@ -208,6 +217,20 @@ func (t *Transformer) Stream(inv schemas.Invoice, x *Index) (*Stream, error) {
 		return nil, &ReconcileError{InvoiceID: inv.ID, Issues: strings.Split(*row.ReconcileIssues, "; ")}
 	}
 	var unmapped int64
+	if x.ext != nil {
+		var c cursor
+		c.init(x.ext, x.sizes.block)
+		for i := range x.ext.n {
+			_, _, top, err := c.at(int32(i))
+			if err != nil {
+				return nil, fmt.Errorf("transform: invoice %d: %w", inv.ID, err)
+			}
+			if x.svc(top.code) == nil {
+				unmapped++
+			}
+		}
+		x.ext.cur.init(x.ext, x.sizes.block)
+	}
 	for i := range x.nodes {
 		if x.svc(x.nodes[x.nodes[i].top].code) == nil {
 			unmapped++
@@ -224,19 +247,30 @@ func (t *Transformer) Stream(inv schemas.Invoice, x *Index) (*Stream, error) {
 func (s *Stream) Row(dst *schemas.ItemRow, it *schemas.InvoiceItem) error {
 	x := s.x
 	k := s.next
-	if int(k) >= len(x.nodes) {
-		return fmt.Errorf("transform: invoice %d: item %d: more items than the %d indexed", x.invoiceID, it.ID, len(x.nodes))
+	if int(k) >= x.size() {
+		return fmt.Errorf("transform: invoice %d: item %d: more items than the %d indexed", x.invoiceID, it.ID, x.size())
 	}
-	if nd := &x.nodes[k]; nd.id != it.ID {
+	var nd, top *node
+	if x.ext != nil {
+		n, _, t, err := x.ext.cur.at(k)
+		if err != nil {
+			return fmt.Errorf("transform: invoice %d: %w", x.invoiceID, err)
+		}
+		nd, top = &n, &t
+	} else {
+		nd = &x.nodes[k]
+		top = &x.nodes[nd.top]
+	}
+	if nd.id != it.ID {
 		return fmt.Errorf("transform: invoice %d: row %d: got item %d, want item %d (items must come in the order they were indexed)",
 			x.invoiceID, k, it.ID, nd.id)
 	}
 	// The resource id comes from the Index (a value), never from an item:
 	// a top-level item may be thousands of rows before its children.
-	if top := x.nodes[k].top; top != s.lastTop {
-		s.lastTop, s.lastRes = top, x.topRes(top)
+	if nd.top != s.lastTop {
+		s.lastTop, s.lastRes = nd.top, topRes(top)
 	}
-	if err := x.row(dst, it, k, s.lastRes, nil); err != nil {
+	if err := x.row(dst, it, nd, top, s.lastRes, nil); err != nil {
 		return err
 	}
 	s.next++
@@ -244,7 +278,7 @@ func (s *Stream) Row(dst *schemas.ItemRow, it *schemas.InvoiceItem) error {
 }
 
 // Rows returns the number of item rows: Invoice.ItemRows.
-func (s *Stream) Rows() int { return len(s.x.nodes) }
+func (s *Stream) Rows() int { return s.x.size() }
 
 // categorized is what categorize found in an Index.
 type categorized struct {
@@ -254,24 +288,23 @@ type categorized struct {
 
 // categorize sets the service of each top-level item of x and collects the
 // unknown codes, in input order.
-func (t *Transformer) categorize(x *Index) categorized {
+func (t *Transformer) categorize(x *Index) (categorized, error) {
 	var c categorized
 	x.cats = make([]codeCat, len(x.codes))
 	for k, code := range x.codes {
 		x.cats[k].svc, x.cats[k].known = t.cats.lookup(code)
 		x.cats[k].name, _ = t.cats.name(code)
 	}
-	for i := range x.nodes {
-		nd := &x.nodes[i]
+	err := x.each(func(nd *node) {
 		if nd.flags&hasParent != 0 || x.cats[nd.code].known {
-			continue
+			return
 		}
 		code := x.codes[nd.code]
 		if t.strict {
 			if c.strict == nil {
 				c.strict = &UnknownCategoryError{InvoiceID: x.invoiceID, ItemID: nd.id, Code: code}
 			}
-			continue
+			return
 		}
 		k := slices.IndexFunc(c.unknown, func(cc CodeCount) bool { return cc.Code == code })
 		if k < 0 {
@@ -279,8 +312,8 @@ func (t *Transformer) categorize(x *Index) categorized {
 			k = len(c.unknown) - 1
 		}
 		c.unknown[k].Items++
-	}
-	return c
+	})
+	return c, err
 }
 
 // invoiceRow builds inv's row: UTC times, totals, reconciliation, contact.
@@ -302,9 +335,9 @@ func (t *Transformer) invoiceRow(inv *schemas.Invoice, x *Index) (schemas.Invoic
 		InvoiceTotalOneTimeAmount:      inv.InvoiceTotalOneTimeAmount,
 		InvoiceTotalOneTimeTaxAmount:   inv.InvoiceTotalOneTimeTaxAmount,
 		ItemCount:                      inv.ItemCount,
-		ItemRows:                       int64(len(x.nodes)),
+		ItemRows:                       int64(x.size()),
 	}
-	issues, total := reconcile(inv, &x.sums, int64(len(x.nodes)))
+	issues, total := reconcile(inv, &x.sums, int64(x.size()))
 	d, err := total.Decimal()
 	if err != nil {
 		return row, fmt.Errorf("transform: invoice %d: items_total_amount: %w", inv.ID, err)

@@ -16,7 +16,9 @@ import (
 // array of command-line arguments; the command then runs exactly as the
 // shipped binary runs it, except that the client's rate limit is lifted
 // (the replay server it talks to has none), so the figure is the pipeline's
-// own CPU cost. Skipped unless the variable is set.
+// own CPU cost. With INVOICELAKE_BENCH_LIFT_CAPS=1 the caps on one
+// invoice's items are lifted instead, and the rate limit kept
+// (bench_memory_test.go). Skipped unless the variable is set.
 func TestBenchChild(t *testing.T) {
 	spec := os.Getenv("INVOICELAKE_BENCH_CHILD")
 	if spec == "" {
@@ -26,7 +28,12 @@ func TestBenchChild(t *testing.T) {
 	if err := json.Unmarshal([]byte(spec), &args); err != nil {
 		t.Fatalf("INVOICELAKE_BENCH_CHILD: %v", err)
 	}
+	lift := os.Getenv("INVOICELAKE_BENCH_LIFT_CAPS") == "1" // the memory benchmark's invoices above 1M items
 	benchExtract = func(c *extract.Config) {
+		if lift {
+			c.MaxListRows, c.MaxSpillBytes = 10_000_000, 8<<30
+			return
+		}
 		c.Rate, c.Burst = math.MaxFloat64, 1<<20
 	}
 	defer func() { benchExtract = nil }()

@@ -36,8 +36,10 @@ import (
 //	         rows at a time; Parquet pages of 256 KiB; row groups of 65,536
 //	         rows (the period holds more); ItemRows reads 256 rows at a time
 //	transform a top-level item thousands of rows before its children (the
-//	         resource_id = 0 bug hid at 1,024-row boundaries), depth up to 4
-var diffSizes = []int{1, 2, 255, 256, 257, 1023, 1024, 1025, 1700, 2049, 4097, 11000, 60000}
+//	         resource_id = 0 bug hid at 1,024-row boundaries), depth up to 4;
+//	         past 65,536 items the Index moves to its scratch file (blocks of
+//	         32,768 items; transform's own tests cross its 131,072-id tables)
+var diffSizes = []int{1, 2, 255, 256, 257, 1023, 1024, 1025, 1700, 2049, 4097, 11000, 60000, 70000}
 
 // genAccount makes one invoice per size, all in one billing period,
 // invoice ids 1.., item ids increasing.

@@ -60,21 +60,8 @@ func startSim(t *testing.T, o slsim.Options) *slsim.Server {
 	return srv
 }
 
-// env is the process environment a test run sees.
-type env map[string]string
-
 func simEnv(srv *slsim.Server) env {
 	return env{"SL_USERNAME": slsim.DefaultUser, "SL_API_KEY": testAPIKey, "SL_ENDPOINT_URL": srv.URL()}
-}
-
-// run executes one command line in-process and returns its exit code and output.
-func (e env) run(t *testing.T, ctx context.Context, now func() time.Time, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	m := &Main{Stdout: &stdout, Stderr: &stderr, Now: now,
-		LookupEnv: func(k string) (string, bool) { v, ok := e[k]; return v, ok }}
-	code := m.Run(ctx, args)
-	return code, stdout.String(), stderr.String()
 }
 
 func windowOf(truth slsim.Truth, from, to string) []slsim.PeriodTruth {

@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the binary is static; billing periods need America/Chicago
@@ -39,7 +40,18 @@ var (
 	buildDate = "unknown"
 )
 
+// defaultMemoryLimit is the Go runtime's soft memory limit when the
+// environment sets none (GOMEMLIMIT): the heap goal stays under it, so
+// that the GC's headroom never takes peak RSS past about 100 MiB (see
+// docs/BENCHMARKS.md, "Memory"). It is soft: a run that needs more live
+// heap gets it, at the price of more frequent collections. GOMEMLIMIT
+// (e.g. "off", or a container's limit) overrides it.
+const defaultMemoryLimit = 64 << 20
+
 func main() {
+	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Stdin: os.Stdin}
 	code := m.Run(ctx, os.Args[1:])

@@ -361,18 +361,28 @@ func (p *pipeline) runOnce(ctx context.Context, periods []schemas.Period, run lo
 // spilled items (the hierarchy first, then the rows in id order), so that
 // no whole invoice is held in memory. Each stage keeps only values: the
 // spill reuses one item, Stream.Row fills one row from it, and AddRows
-// copies what it keeps before pulling the next. It closes the spill and
-// returns the invoice's Stream (its row and what the summary counts).
-func (p *pipeline) invoice(ctx context.Context, w *load.PeriodWriter, iw extract.InvoiceWithItems) (*transform.Stream, error) {
+// copies what it keeps before pulling the next. The Index of a big invoice
+// keeps its items in a temporary file (indexScratch), so that memory is
+// the same whatever the invoice's size. It closes the spill and the
+// scratch and returns the invoice's Stream (its row and what the summary
+// counts).
+func (p *pipeline) invoice(ctx context.Context, w *load.PeriodWriter, iw extract.InvoiceWithItems) (s *transform.Stream, err error) {
 	defer iw.Items.Close()
+	scratch := &indexScratch{} // in os.TempDir, like the item spills
+	defer func() {
+		if cerr := scratch.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
 	x := transform.NewIndex(iw.Invoice.ID, iw.Items.Len())
+	x.SetScratch(scratch)
 	for it, err := range iw.Items.Keys() {
 		if err != nil {
 			return nil, err
 		}
 		x.Add(it)
 	}
-	s, err := p.tr.Stream(iw.Invoice, x)
+	s, err = p.tr.Stream(iw.Invoice, x)
 	if err != nil {
 		return nil, err
 	}
