@@ -165,6 +165,11 @@ func pageShape(body []byte, limit int) string {
 func (ls *lister[T]) fetchRange(ctx context.Context, off, n int, g grant, res *rangeResult[T]) {
 	res.total = -1
 	rows := res.rows[:0]
+	if want := min(n, g.size) + 1; cap(rows) < want {
+		// The first page and its anchor row: growing by appends would
+		// allocate and copy about twice that.
+		rows = make([]T, 0, want)
+	}
 	defer func() { res.rows = rows }()
 	var deadline time.Time // one per position, kept across halvings
 	first, retry := true, false
