@@ -577,6 +577,7 @@ func writeDoc(b *testing.B, name, body string) {
 // apiResult is one run of the API-bound path.
 type apiResult struct {
 	concurrency               int
+	adaptive                  bool // default page sizes (growth on), else max_page_size 2
 	invoices, items, calls    int64
 	minCalls                  int64
 	rateLimited               int64
@@ -604,14 +605,27 @@ func BenchmarkPipelineAPI(b *testing.B) {
 	from, to := schemas.PeriodOf(simNow).AddMonths(-13), schemas.PeriodOf(simNow)
 	var results []apiResult
 	var ids []int64
-	for _, conc := range []int{4, 16} {
-		b.Run(fmt.Sprintf("concurrency=%d", conc), func(b *testing.B) {
+	for _, mode := range []struct {
+		conc     int
+		adaptive bool
+	}{{4, false}, {16, false}, {4, true}} {
+		conc := mode.conc
+		name := fmt.Sprintf("concurrency=%d", conc)
+		if mode.adaptive {
+			name += "/adaptive"
+		}
+		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				dir := b.TempDir()
 				cfg := filepath.Join(dir, "invoicelake.yaml")
 				// Growth off: these rows measure the limit and the rate at
-				// today's page sizes (see pagingRace for growth).
-				if err := os.WriteFile(cfg, []byte(fmt.Sprintf("source:\n  concurrency: %d\n  max_page_size: 2\n", conc)), 0o600); err != nil {
+				// today's page sizes (see pagingRace for growth); the last
+				// row is the default settings, what slcli is compared with.
+				yaml := fmt.Sprintf("source:\n  concurrency: %d\n", conc)
+				if !mode.adaptive {
+					yaml += "  max_page_size: 2\n"
+				}
+				if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 					b.Fatal(err)
 				}
 				lake := filepath.Join(dir, "lake")
@@ -619,7 +633,7 @@ func BenchmarkPipelineAPI(b *testing.B) {
 				p := runProc(b, bin, childEnv(srv.URL()), "export", "--config", cfg, "--out", lake,
 					"--from", from.String(), "--to", to.String(), "--log-format", "json", "--log-level", "warn")
 				st := sim.Stats()
-				r := apiResult{concurrency: conc, calls: st.Total, rateLimited: st.RateLimited,
+				r := apiResult{concurrency: conc, adaptive: mode.adaptive, calls: st.Total, rateLimited: st.RateLimited,
 					maxPerSecond: st.MaxPerSecond, wall: p.wall, maxRSS: p.maxRSS}
 				var err error
 				r.invoices, r.items, r.minCalls, ids, err = lakeCalls(lake)
@@ -650,7 +664,7 @@ func BenchmarkPipelineAPI(b *testing.B) {
 		for _, id := range ids[:n] {
 			runProc(b, slcli, env, "-C", conf, "--format", "json", "account", "invoice-detail", strconv.FormatInt(id, 10), "--details")
 		}
-		r := &results[0]
+		r := &results[len(results)-1] // the default settings
 		r.slcliWall, r.slcliInvoices, r.slcliCalls = time.Since(start), int64(n), sim.Stats().Total
 	}
 	writeDoc(b, "api", renderAPI(results))
@@ -696,20 +710,25 @@ func renderAPI(rs []apiResult) string {
 	fmt.Fprintf(&sb, "%s\n\n", machine())
 	fmt.Fprintf(&sb, "Simulator: seed 1, 12 months, scale 10, latency 150 ms ± 50 ms, limit 50 requests/s. "+
 		"`invoicelake export` (static binary) into a local lake, default settings (rate 40/s) but `source.concurrency`, "+
-		"pages of 50 invoices and 100 items (`max_page_size: 2`: growth off; see the next table for growth).\n\n")
-	fmt.Fprintf(&sb, "| source.concurrency | invoices | items | API calls | calls / minimum | sustained rate | rate / configured 40/s | rate-limited answers | server's busiest 1 s | wall time | peak RSS MiB |\n")
-	fmt.Fprintf(&sb, "|---|---|---|---|---|---|---|---|---|---|---|\n")
+		"pages of 50 invoices and 100 items (`max_page_size: 2`: growth off; see the next table for growth) but in the last row, "+
+		"which has every default (pages grow). The minimum counts pages of 50 invoices and 100 items.\n\n")
+	fmt.Fprintf(&sb, "| source.concurrency | pages | invoices | items | API calls | calls / minimum | sustained rate | rate / configured 40/s | rate-limited answers | server's busiest 1 s | wall time | peak RSS MiB |\n")
+	fmt.Fprintf(&sb, "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		rate := float64(r.calls) / r.wall.Seconds()
-		fmt.Fprintf(&sb, "| %d | %d | %d | %d | **%.3fx** | %.1f req/s | **%.1f %%** | %d | %d | %.1f s | %s |\n",
-			r.concurrency, r.invoices, r.items, r.calls, float64(r.calls)/float64(r.minCalls), rate, rate/40*100,
+		pages := "fixed 50/100"
+		if r.adaptive {
+			pages = "adaptive (default)"
+		}
+		fmt.Fprintf(&sb, "| %d | %s | %d | %d | %d | **%.3fx** | %.1f req/s | **%.1f %%** | %d | %d | %.1f s | %s |\n",
+			r.concurrency, pages, r.invoices, r.items, r.calls, float64(r.calls)/float64(r.minCalls), rate, rate/40*100,
 			r.rateLimited, r.maxPerSecond, r.wall.Seconds(), mib(r.maxRSS))
 	}
-	if len(rs) > 0 && rs[0].slcliInvoices > 0 {
-		r := rs[0]
+	if len(rs) > 0 && rs[len(rs)-1].slcliInvoices > 0 {
+		r := rs[len(rs)-1]
 		per := r.slcliWall.Seconds() / float64(r.slcliInvoices)
 		fmt.Fprintf(&sb, "\nslcli side by side (same simulator, `slcli --format json account invoice-detail ID --details`, one process per invoice, "+
-			"the first %d invoices by id): %d calls, %.1f s, **%.2f s per invoice**; invoicelake (concurrency %d): %.3f s per invoice "+
+			"the first %d invoices by id): %d calls, %.1f s, **%.2f s per invoice**; invoicelake (default settings, concurrency %d): %.3f s per invoice "+
 			"over all %d. At slcli's pace the whole window would take about %.0f s (**%.0fx** invoicelake's wall time).\n",
 			r.slcliInvoices, r.slcliCalls, r.slcliWall.Seconds(), per, r.concurrency, r.wall.Seconds()/float64(r.invoices), r.invoices,
 			per*float64(r.invoices), per*float64(r.invoices)/r.wall.Seconds())
