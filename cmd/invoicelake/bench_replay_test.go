@@ -96,9 +96,11 @@ func (s *pageStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The simulator sets the header under the API's spelling, a key
 	// Header.Get (canonical: Softlayer-Total-Items) does not find.
-	total := rec.Header().Get("SoftLayer-Total-Items")
-	if v := rec.Header()["SoftLayer-Total-Items"]; len(v) == 1 {
-		total = v[0]
+	var total string
+	for k, v := range rec.Header() {
+		if strings.EqualFold(k, "SoftLayer-Total-Items") && len(v) == 1 {
+			total = v[0]
+		}
 	}
 	s.pages[key] = storedPage{path: path, total: total}
 }
