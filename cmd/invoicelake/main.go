@@ -48,10 +48,15 @@ var (
 // (e.g. "off", or a container's limit) overrides it.
 const defaultMemoryLimit = 64 << 20
 
-func main() {
+// setMemoryLimit applies defaultMemoryLimit unless GOMEMLIMIT is set.
+func setMemoryLimit() {
 	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
+}
+
+func main() {
+	setMemoryLimit()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Stdin: os.Stdin}
 	code := m.Run(ctx, os.Args[1:])
