@@ -68,7 +68,7 @@ bench: tools
 	  ./extract/ -args -slcli.invoices 40 | tee -a bench.out
 
 ## bench-baseline: the CPU race with revision BASELINE's command too (before/after in one run)
-BASELINE ?= 5b821b9
+BASELINE ?= 5b821b9,bench/issue11
 bench-baseline: tools
 	set -o pipefail; INVOICELAKE_BENCH=1 INVOICELAKE_BENCH_SIZES=$(BENCH_SIZES) INVOICELAKE_BENCH_RUNS=$(BENCH_RUNS) \
 	  INVOICELAKE_BENCH_BASELINE=$(BASELINE) INVOICELAKE_BENCH_DOC=$(CURDIR)/docs/BENCHMARKS.md PATH="$(GOBIN):$$PATH" \

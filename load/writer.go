@@ -20,19 +20,19 @@ import (
 // nothing reaches the bucket before Publish. A PeriodWriter is not safe for
 // concurrent use; several may be open at once, one per period.
 type PeriodWriter struct {
-	l       *Lake
-	p       schemas.Period
-	run     RunInfo
-	dir     string
-	inv     *tableWriter[schemas.InvoiceRow]
-	items   *tableWriter[schemas.ItemRow]
-	pay     *tableWriter[schemas.PaymentRow]
-	chunk   *rowChunk // being filled; nil between invoices when encoding ahead
-	enc     *encoder  // encodes item chunks on its own goroutine; nil until the first
-	lastID  int64
-	n       int64
-	err     error // sticky
-	done    bool
+	l      *Lake
+	p      schemas.Period
+	run    RunInfo
+	dir    string
+	inv    *tableWriter[schemas.InvoiceRow]
+	items  *tableWriter[schemas.ItemRow]
+	pay    *tableWriter[schemas.PaymentRow]
+	chunk  *rowChunk // being filled; nil between invoices when encoding ahead
+	enc    *encoder  // encodes item chunks on its own goroutine; nil until the first
+	lastID int64
+	n      int64
+	err    error // sticky
+	done   bool
 }
 
 // addChunk is how many rows AddRows copies into its buffer before

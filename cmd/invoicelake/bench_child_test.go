@@ -29,7 +29,7 @@ func TestBenchChild(t *testing.T) {
 		t.Fatalf("INVOICELAKE_BENCH_CHILD: %v", err)
 	}
 	lift := os.Getenv("INVOICELAKE_BENCH_LIFT_CAPS") == "1" // the memory benchmark's invoices above 1M items
-	setMemoryLimit() // as main does: the benchmarks measure the shipped defaults
+	setMemoryLimit()                                        // as main does: the benchmarks measure the shipped defaults
 	benchExtract = func(c *extract.Config) {
 		if lift {
 			c.MaxListRows, c.MaxSpillBytes = 10_000_000, 8<<30

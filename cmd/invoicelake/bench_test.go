@@ -190,13 +190,22 @@ type cpuResult struct {
 	queryRows                   int
 	capWall                     time.Duration // one run under GOMEMLIMIT=benchMemLimit
 	capRSS                      int64
-	base                        []time.Duration // the baseline revision's runs, if any
-	baseCPU                     []time.Duration
-	baseRSS                     []int64
-	baseLakes                   []lakeCheck // what the baseline wrote: rows, invoices, total
+	bases                       []baseResult // the baseline revisions' runs, if any
 	lake                        lakeCheck
 	servedCPU                   []time.Duration // the replay server's CPU during invoicelake's runs
 }
+
+// baseResult is one baseline revision's runs of a size.
+type baseResult struct {
+	rev   string
+	wall  []time.Duration
+	cpu   []time.Duration
+	rss   []int64
+	lakes []lakeCheck // what it wrote: rows, invoices, total
+}
+
+// baseline is a revision's bench child.
+type baseline struct{ rev, bin string }
 
 // selfCPU is this process's user and system time so far.
 func selfCPU() time.Duration {
@@ -224,10 +233,12 @@ func BenchmarkPipelineCPU(b *testing.B) {
 	runs := benchEnvInt("INVOICELAKE_BENCH_RUNS", 3)
 	sizes := strings.Split(envOr("INVOICELAKE_BENCH_SIZES", "100k,1M,5M"), ",")
 	child := buildBenchChild(b)
-	baseRev := os.Getenv("INVOICELAKE_BENCH_BASELINE")
-	var base string
-	if baseRev != "" {
-		base = buildBaselineChild(b, baseRev)
+	// INVOICELAKE_BENCH_BASELINE: revisions, comma-separated.
+	var bases []baseline
+	for rev := range strings.SplitSeq(os.Getenv("INVOICELAKE_BENCH_BASELINE"), ",") {
+		if rev = strings.TrimSpace(rev); rev != "" {
+			bases = append(bases, baseline{rev, buildBaselineChild(b, rev)})
+		}
 	}
 	var results []cpuResult
 	for _, name := range sizes {
@@ -237,13 +248,13 @@ func BenchmarkPipelineCPU(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				results = append(results, cpuRace(b, child, base, sz, runs))
+				results = append(results, cpuRace(b, child, bases, sz, runs))
 			}
 		})
 	}
 	writeDoc(b, "cpu", renderCPU(results, runs))
-	if base != "" {
-		writeDoc(b, "cpu-baseline", renderBaseline(results, runs, baseRev))
+	if len(bases) > 0 {
+		writeDoc(b, "cpu-baseline", renderBaseline(results, runs))
 	}
 }
 
@@ -251,12 +262,12 @@ func BenchmarkPipelineCPU(b *testing.B) {
 // worktree of this repository, removed after) without cgo.
 func buildBaselineChild(b *testing.B, rev string) string {
 	b.Helper()
-	dir := filepath.Join(b.TempDir(), "baseline")
+	dir := filepath.Join(b.TempDir(), "baseline-"+strings.NewReplacer("/", "-", ".", "-").Replace(rev))
 	if out, err := exec.Command("git", "worktree", "add", "--detach", dir, rev).CombinedOutput(); err != nil {
 		b.Fatalf("git worktree add %s: %v\n%s", rev, err, out)
 	}
 	defer exec.Command("git", "worktree", "remove", "--force", dir).Run()
-	bin := filepath.Join(b.TempDir(), "invoicelake-baseline.test")
+	bin := filepath.Join(b.TempDir(), "invoicelake-baseline-"+filepath.Base(dir)+".test")
 	cmd := exec.Command("go", "test", "-c", "-o", bin, "./cmd/invoicelake/")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -266,28 +277,28 @@ func buildBaselineChild(b *testing.B, rev string) string {
 	return bin
 }
 
-func renderBaseline(rs []cpuResult, runs int, rev string) string {
+func renderBaseline(rs []cpuResult, runs int) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s\n\n", machine())
-	fmt.Fprintf(&sb, "Baseline: revision `%s`, built and run the same way (static test child, rate limit lifted) on the same recorded pages; "+
-		"medians of %d runs per size, baseline, this revision and DuckDB in rotating order, side by side in one run.\n\n", rev, runs)
-	fmt.Fprintf(&sb, "| account | items | baseline items/s | this revision items/s | this / baseline time | baseline CPU s | this CPU s | baseline peak RSS MiB | this peak RSS MiB | DuckDB items/s |\n")
-	fmt.Fprintf(&sb, "|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&sb, "Baselines: earlier revisions, built and run the same way (static test child, rate limit lifted, fixed pages) on the same "+
+		"recorded pages; medians of %d runs per size, each baseline, this revision and DuckDB in rotating order, side by side in one run.\n\n", runs)
+	fmt.Fprintf(&sb, "| account | items | revision | items/s | time / this revision's | CPU s | peak RSS MiB | its lake |\n")
+	fmt.Fprintf(&sb, "|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
-		if len(r.base) == 0 {
-			continue
-		}
 		n := float64(r.items)
-		same := "same rows, invoices and total as this revision"
-		for _, bl := range r.baseLakes {
-			if bl != r.lake {
-				same = fmt.Sprintf("the baseline's lake differs: %+v, this revision's %+v", bl, r.lake)
+		for _, bl := range r.bases {
+			same := "same rows, invoices and total"
+			for _, l := range bl.lakes {
+				if l != r.lake {
+					same = fmt.Sprintf("differs: %+v", l)
+				}
 			}
+			fmt.Fprintf(&sb, "| %s | %d | `%s` | %.0f | %.2fx | %.1f | %s | %s |\n", r.size, r.items, bl.rev,
+				n/median(bl.wall).Seconds(), median(bl.wall).Seconds()/median(r.ours).Seconds(), median(bl.cpu).Seconds(), mib(median(bl.rss)), same)
 		}
-		defer fmt.Fprintf(&sb, "\n%s: %s.\n", r.size, same)
-		fmt.Fprintf(&sb, "| %s | %d | %.0f | %.0f | **%.2fx** | %.1f | %.1f | %s | %s | %.0f |\n", r.size, r.items,
-			n/median(r.base).Seconds(), n/median(r.ours).Seconds(), median(r.ours).Seconds()/median(r.base).Seconds(),
-			median(r.baseCPU).Seconds(), median(r.oursCPU).Seconds(), mib(median(r.baseRSS)), mib(median(r.rss)), n/median(r.duck).Seconds())
+		fmt.Fprintf(&sb, "| %s | %d | this revision | %.0f | 1.00x | %.1f | %s | |\n", r.size, r.items,
+			n/median(r.ours).Seconds(), median(r.oursCPU).Seconds(), mib(median(r.rss)))
+		fmt.Fprintf(&sb, "| %s | %d | DuckDB | %.0f | %.2fx | | | |\n", r.size, r.items, n/median(r.duck).Seconds(), median(r.duck).Seconds()/median(r.ours).Seconds())
 	}
 	return sb.String()
 }
@@ -299,7 +310,7 @@ func envOr(k, def string) string {
 	return def
 }
 
-func cpuRace(b *testing.B, child, base string, sz benchSize, runs int) cpuResult {
+func cpuRace(b *testing.B, child string, bases []baseline, sz benchSize, runs int) cpuResult {
 	work := b.TempDir()
 	pages := filepath.Join(work, "pages")
 	sim, err := slsim.New(slsim.Options{Seed: 1, Months: benchMonths, Now: simNow, Scale: sz.scale,
@@ -321,9 +332,10 @@ func cpuRace(b *testing.B, child, base string, sz benchSize, runs int) cpuResult
 	// runs (space-separated, e.g. "GOGC=200"), for experiments.
 	extraEnv := strings.Fields(os.Getenv("INVOICELAKE_BENCH_ENV"))
 	childRun := func(url, lake string, flags ...string) proc { return childRunEnv(extraEnv, url, lake, flags...) }
-	baseRun := func(url, lake string) proc {
+	baseRun := func(bin, url, lake string, flags ...string) proc {
 		spec, _ := json.Marshal(exportArgs(lake))
-		return runProc(b, base, childEnv(url, "INVOICELAKE_BENCH_CHILD="+string(spec)), "-test.run", "^TestBenchChild$", "-test.count", "1")
+		return runProc(b, bin, childEnv(url, "INVOICELAKE_BENCH_CHILD="+string(spec)),
+			append([]string{"-test.run", "^TestBenchChild$", "-test.count", "1"}, flags...)...)
 	}
 	// Record (untimed): the simulator generates the account once.
 	t0 := time.Now()
@@ -332,9 +344,9 @@ func cpuRace(b *testing.B, child, base string, sz benchSize, runs int) cpuResult
 	if err != nil {
 		b.Fatal(err)
 	}
-	if base != "" {
-		// The baseline may ask other URLs (masks change): record them too.
-		baseRun(rec.URL+"/rest/v3.1/", filepath.Join(work, "lake-record-base"))
+	for k, bl := range bases {
+		// A baseline may ask other URLs (masks change): record them too.
+		baseRun(bl.bin, rec.URL+"/rest/v3.1/", filepath.Join(work, fmt.Sprintf("lake-record-base-%d", k)))
 	}
 	rec.Close()
 	if store.err != nil {
@@ -348,6 +360,9 @@ func cpuRace(b *testing.B, child, base string, sz benchSize, runs int) cpuResult
 	url := srv.URL + "/rest/v3.1/"
 
 	res := cpuResult{size: sz.name, jsonBytes: jsonBytes, pages: nPages}
+	for _, bl := range bases {
+		res.bases = append(res.bases, baseResult{rev: bl.rev})
+	}
 	var want lakeCheck
 	for i := range runs {
 		lake := filepath.Join(work, fmt.Sprintf("lake-%d", i))
@@ -374,30 +389,31 @@ func cpuRace(b *testing.B, child, base string, sz benchSize, runs int) cpuResult
 				b.Fatal(err)
 			}
 		}
-		var bp proc
-		baseline := func() {
-			if base != "" {
+		steps := []func(){ours, duck}
+		for k, bl := range bases {
+			steps = append(steps, func() {
 				runtime.GC()
-				bp = baseRun(url, filepath.Join(work, fmt.Sprintf("lake-base-%d", i)))
-			}
+				var bprof []string
+				if dir := os.Getenv("INVOICELAKE_BENCH_PROFILE"); dir != "" && i == 0 {
+					bprof = []string{"-test.cpuprofile", filepath.Join(dir, fmt.Sprintf("%s.baseline-%d.cpu.pprof", sz.name, k))}
+				}
+				blake := filepath.Join(work, fmt.Sprintf("lake-base-%d-%d", k, i))
+				bp := baseRun(bl.bin, url, blake, bprof...)
+				l, err := readLakeCheck(blake)
+				if err != nil {
+					b.Fatal(err)
+				}
+				os.RemoveAll(blake)
+				br := &res.bases[k]
+				br.wall, br.cpu, br.rss, br.lakes = append(br.wall, bp.wall), append(br.cpu, bp.cpu), append(br.rss, bp.maxRSS), append(br.lakes, l)
+				b.Logf("%s run %d: %s %v (cpu %v, max RSS %.1f MiB), lake %+v", sz.name, i, bl.rev, bp.wall.Round(time.Millisecond),
+					bp.cpu.Round(time.Millisecond), float64(bp.maxRSS)/(1<<20), l)
+			})
 		}
-		order := [][]func(){{ours, duck, baseline}, {duck, baseline, ours}, {baseline, ours, duck}}[i%3]
-		if base == "" {
-			order = [][]func(){{ours, duck}, {duck, ours}}[i%2] // alternate who goes first
-		}
-		for _, f := range order {
-			f()
-		}
-		if base != "" {
-			bl, err := readLakeCheck(filepath.Join(work, fmt.Sprintf("lake-base-%d", i)))
-			if err != nil {
-				b.Fatal(err)
-			}
-			os.RemoveAll(filepath.Join(work, fmt.Sprintf("lake-base-%d", i)))
-			res.base, res.baseCPU, res.baseRSS = append(res.base, bp.wall), append(res.baseCPU, bp.cpu), append(res.baseRSS, bp.maxRSS)
-			b.Logf("%s run %d: baseline %v (cpu %v, max RSS %.1f MiB), lake %+v", sz.name, i, bp.wall.Round(time.Millisecond),
-				bp.cpu.Round(time.Millisecond), float64(bp.maxRSS)/(1<<20), bl)
-			res.baseLakes = append(res.baseLakes, bl)
+		// Rotate who goes first, so that no one always runs on a warm or
+		// a cold machine.
+		for k := range steps {
+			steps[(i+k)%len(steps)]()
 		}
 		if n := replay.misses.Load(); n > 0 {
 			b.Logf("replay: %d requests were not recorded and were served by the simulator (its CPU is in invoicelake's time)", n)
