@@ -305,7 +305,7 @@ func (m *Main) dryRun(ctx context.Context, p *pipeline, periods []schemas.Period
 	if p.lake != nil && len(p.cfg.Accounts) > 0 {
 		fmt.Fprintf(&out, "== account %s (%d)\n", p.acct.Label(), p.lake.Account())
 	}
-	ipage, tpage := int64(p.cfg.Source.InvoicePageSize), int64(p.cfg.Source.ItemPageSize)
+	ipage, tpage := p.plannedPages()
 	var totalCalls int64
 	fmt.Fprintf(&out, "dry run: nothing is written to %s\n", load.RedactLocation(p.cfg.Lake.Location))
 	fmt.Fprintf(&out, "%-8s %9s %10s %10s\n", "period", "invoices", "items", "api_calls")

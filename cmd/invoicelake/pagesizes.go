@@ -94,3 +94,21 @@ func (p *pipeline) savePageSizes(ctx context.Context) {
 	}
 	p.pageSizes = ps
 }
+
+// plannedPages is the page sizes the plan of a run (the progress ETA, the
+// dry run) counts calls with: the sizes remembered from the account's
+// last run where there are some, else the configured ones. Pages may
+// still grow during the run: then the plan counts more calls than it
+// makes.
+func (p *pipeline) plannedPages() (invoices, items int64) {
+	invoices, items = int64(p.cfg.Source.InvoicePageSize), int64(p.cfg.Source.ItemPageSize)
+	for _, h := range p.pageSizes {
+		switch h.Method {
+		case "SoftLayer_Account::getInvoices":
+			invoices = max(invoices, int64(h.Size))
+		case "SoftLayer_Billing_Invoice::getItems":
+			items = max(items, int64(h.Size))
+		}
+	}
+	return invoices, items
+}

@@ -114,7 +114,7 @@ func (pr *progress) begin(ctx context.Context, periods []schemas.Period) {
 	if pr == nil {
 		return
 	}
-	ipage, tpage := int64(pr.p.cfg.Source.InvoicePageSize), int64(pr.p.cfg.Source.ItemPageSize)
+	ipage, tpage := pr.p.plannedPages()
 	var planned int64
 	for i, per := range periods {
 		pr.mu.Lock()
