@@ -550,10 +550,10 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc, obs
 			return rerr
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case resp.StatusCode == http.StatusBadRequest && bytes.Contains(hb.buf, []byte("HTTP request to an HTTPS server")):
-			// A TLS server answers plain HTTP with this 400 and resets the
-			// connection, often before the body is read to its end: the
-			// answer is the error, and retrying cannot change it.
+		case resp.StatusCode >= 400 && resp.StatusCode <= 499:
+			// A refusal whose body broke off (a TLS server answers plain
+			// HTTP with a 400 and resets the connection): the status is
+			// the answer, and the error says what of the body came.
 		default:
 			return &transportError{cause: transportCause(rerr), err: fmt.Errorf("read body: %w", rerr)}
 		}
@@ -564,11 +564,7 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc, obs
 		if !ok {
 			msg = snippet(body)
 		}
-		e := &APIError{StatusCode: resp.StatusCode, Code: cleanMessage(code), Message: cleanMessage(msg), Method: r.name(), URL: printableURL(req.URL)}
-		if e.RateLimited() {
-			c.stats.rateLimit.Add(1)
-		}
-		return e
+		return c.apiError(resp.StatusCode, code, msg, r, req)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return &transportError{cause: CauseEmpty, err: errors.New("empty response body")}
@@ -580,11 +576,7 @@ func (c *Client) attempt(ctx context.Context, r *request, decode decodeFunc, obs
 	defer done()
 	if body[0] == '{' {
 		if code, msg, ok := decodeAPIError(body); ok {
-			e := &APIError{StatusCode: resp.StatusCode, Code: cleanMessage(code), Message: cleanMessage(msg), Method: r.name(), URL: printableURL(req.URL)}
-			if e.RateLimited() {
-				c.stats.rateLimit.Add(1)
-			}
-			return e
+			return c.apiError(resp.StatusCode, code, msg, r, req)
 		}
 	}
 	total := -1
@@ -623,6 +615,16 @@ func redactHeaders(h http.Header) http.Header {
 		}
 	}
 	return out
+}
+
+// apiError is the *APIError of an answer, counted when it is a rate
+// limit.
+func (c *Client) apiError(status int, code, msg string, r *request, req *http.Request) *APIError {
+	e := &APIError{StatusCode: status, Code: cleanMessage(code), Message: cleanMessage(msg), Method: r.name(), URL: printableURL(req.URL)}
+	if e.RateLimited() {
+		c.stats.rateLimit.Add(1)
+	}
+	return e
 }
 
 // printableURL is u without its query and user info: scheme, host, path.

@@ -353,7 +353,7 @@ func (c *Client) eachInvoiceItem(ctx context.Context, inv *schemas.Invoice, add 
 		return 0, err
 	}
 	if inv.ItemCount != nil && int64(n) < *inv.ItemCount {
-		return 0, fmt.Errorf("extract: items invoice=%d: %w", inv.ID, &PagingError{Method: "SoftLayer_Billing_Invoice::getItems",
+		return 0, fmt.Errorf("extract: items invoice=%d: %w", inv.ID, &PagingError{Method: methodItems,
 			Msg: fmt.Sprintf("%d items, fewer than the invoice's itemCount %d", n, *inv.ItemCount)})
 	}
 	if inv.ItemCount != nil && int64(n) != *inv.ItemCount && strings.EqualFold(inv.StatusCode, "CLOSED") {

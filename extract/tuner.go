@@ -20,6 +20,28 @@ type PageSize struct {
 	Ceiling int `json:"ceiling,omitempty"`
 }
 
+// The list methods a run's plan counts calls of (ListPageSizes).
+const (
+	methodInvoices = "SoftLayer_Account::getInvoices"
+	methodItems    = "SoftLayer_Billing_Invoice::getItems"
+)
+
+// ListPageSizes returns the invoice and item page sizes a plan of calls
+// should count with: those of hints (what a client learned,
+// Client.PageSizes) where they are larger than the configured invoices
+// and items, else these.
+func ListPageSizes(hints []PageSize, invoices, items int) (int, int) {
+	for _, h := range hints {
+		switch h.Method {
+		case methodInvoices:
+			invoices = max(invoices, h.Size)
+		case methodItems:
+			items = max(items, h.Size)
+		}
+	}
+	return invoices, items
+}
+
 // Tuning constants of pageTuner.
 const (
 	// settleDiv: the search between a working size and a ceiling stops

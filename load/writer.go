@@ -27,7 +27,7 @@ type PeriodWriter struct {
 	inv    *tableWriter[schemas.InvoiceRow]
 	items  *tableWriter[schemas.ItemRow]
 	pay    *tableWriter[schemas.PaymentRow]
-	chunk  *rowChunk // being filled; nil between invoices when encoding ahead
+	chunk  *rowChunk // being filled; nil before the first invoice and after the encoder's join
 	enc    *encoder  // encodes item chunks on its own goroutine; nil until the first
 	lastID int64
 	n      int64
@@ -248,7 +248,6 @@ func (w *PeriodWriter) write(inv schemas.InvoiceRow, rows iter.Seq2[*schemas.Ite
 		return err
 	}
 	var n, last int64
-	flush := w.flushChunk
 	if w.chunk == nil {
 		w.chunk = w.nextChunk()
 	}
@@ -273,13 +272,13 @@ func (w *PeriodWriter) write(inv schemas.InvoiceRow, rows iter.Seq2[*schemas.Ite
 		c.rows = append(c.rows, *r)
 		c.stores[k].own(&c.rows[k])
 		if len(c.rows) == addChunk {
-			if err := flush(); err != nil {
+			if err := w.flushChunk(); err != nil {
 				return err
 			}
 		}
 	}
 	if len(w.chunk.rows) > 0 {
-		if err := flush(); err != nil {
+		if err := w.flushChunk(); err != nil {
 			return err
 		}
 	}

@@ -14,6 +14,7 @@ package main
 
 import (
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -118,8 +119,9 @@ func BenchmarkPipelineMemory(b *testing.B) {
 	writeDoc(b, "memory", renderMemory(results))
 }
 
-// buildRev builds the static binary of revision rev of this repository.
-func buildRev(b *testing.B, rev string) string {
+// revSource extracts revision rev of this repository into a temporary
+// folder (git archive: the repository's worktrees are not touched).
+func revSource(b *testing.B, rev string) string {
 	b.Helper()
 	src := b.TempDir()
 	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
@@ -130,7 +132,14 @@ func buildRev(b *testing.B, rev string) string {
 	if out, err := arch.CombinedOutput(); err != nil {
 		b.Fatalf("git archive %s: %v\n%s", rev, err, out)
 	}
-	bin := filepath.Join(b.TempDir(), "invoicelake-"+rev)
+	return src
+}
+
+// buildRev builds the static binary of revision rev of this repository.
+func buildRev(b *testing.B, rev string) string {
+	b.Helper()
+	src := revSource(b, rev)
+	bin := filepath.Join(b.TempDir(), "invoicelake-"+strings.ReplaceAll(rev, "/", "-"))
 	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/invoicelake")
 	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -141,11 +150,8 @@ func buildRev(b *testing.B, rev string) string {
 }
 
 func jsonArgs(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = fmt.Sprintf("%q", a)
-	}
-	return "[" + strings.Join(q, ",") + "]"
+	data, _ := json.Marshal(args) // a []string always marshals
+	return string(data)
 }
 
 // itemRowsDigest sums a hash of every item row's hierarchy, resource and

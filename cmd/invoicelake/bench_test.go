@@ -258,16 +258,12 @@ func BenchmarkPipelineCPU(b *testing.B) {
 	}
 }
 
-// buildBaselineChild builds the bench child of revision rev (a git
-// worktree of this repository, removed after) without cgo.
+// buildBaselineChild builds the bench child of revision rev (revSource)
+// without cgo.
 func buildBaselineChild(b *testing.B, rev string) string {
 	b.Helper()
-	dir := filepath.Join(b.TempDir(), "baseline-"+strings.NewReplacer("/", "-", ".", "-").Replace(rev))
-	if out, err := exec.Command("git", "worktree", "add", "--detach", dir, rev).CombinedOutput(); err != nil {
-		b.Fatalf("git worktree add %s: %v\n%s", rev, err, out)
-	}
-	defer exec.Command("git", "worktree", "remove", "--force", dir).Run()
-	bin := filepath.Join(b.TempDir(), "invoicelake-baseline-"+filepath.Base(dir)+".test")
+	dir := revSource(b, rev)
+	bin := filepath.Join(b.TempDir(), "invoicelake-baseline-"+strings.NewReplacer("/", "-", ".", "-").Replace(rev)+".test")
 	cmd := exec.Command("go", "test", "-c", "-o", bin, "./cmd/invoicelake/")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

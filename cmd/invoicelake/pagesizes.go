@@ -101,14 +101,6 @@ func (p *pipeline) savePageSizes(ctx context.Context) {
 // still grow during the run: then the plan counts more calls than it
 // makes.
 func (p *pipeline) plannedPages() (invoices, items int64) {
-	invoices, items = int64(p.cfg.Source.InvoicePageSize), int64(p.cfg.Source.ItemPageSize)
-	for _, h := range p.pageSizes {
-		switch h.Method {
-		case "SoftLayer_Account::getInvoices":
-			invoices = max(invoices, int64(h.Size))
-		case "SoftLayer_Billing_Invoice::getItems":
-			items = max(items, int64(h.Size))
-		}
-	}
-	return invoices, items
+	i, t := extract.ListPageSizes(p.pageSizes, p.cfg.Source.InvoicePageSize, p.cfg.Source.ItemPageSize)
+	return int64(i), int64(t)
 }
